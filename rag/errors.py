@@ -1,0 +1,33 @@
+"""The project's error hierarchy.
+
+Messages say what to do. The CLI and the HTTP layer translate these into exit
+codes and status codes; nothing in between catches them.
+"""
+
+
+class RagError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class ConfigError(RagError):
+    """A setting is missing, malformed or contradicts another."""
+
+
+class BackendUnavailableError(RagError):
+    """A backend's optional package is not installed or its server cannot be reached."""
+
+
+class ArticleError(RagError):
+    """One input file cannot be ingested (empty, binary, undecodable, unsupported)."""
+
+
+class EmbeddingMismatchError(RagError):
+    """The collection was indexed with a different embedding model than the configured one."""
+
+
+class SourceNotFoundError(RagError):
+    """No ingested source has that name."""
+
+
+class StoreError(RagError):
+    """The vector store cannot be opened or answered with an error."""

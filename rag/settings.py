@@ -1,0 +1,180 @@
+"""One typed settings tree, built by `load_settings()`.
+
+Precedence: defaults < a settings file (TOML or YAML, path in `RAG_CONFIG`) <
+`RAG_*` environment variables. Every field names its environment variable in
+`json_schema_extra["env"]`, so `rag settings` and the README table are derived
+from this module rather than kept in sync by hand.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from rag.errors import ConfigError
+
+
+def _env(name: str, description: str, default: Any, **kwargs: Any) -> Any:
+    return Field(default, description=description, json_schema_extra={"env": name}, **kwargs)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class EmbeddingSettings(_Section):
+    backend: str = _env(
+        "RAG_EMBEDDINGS",
+        "Embedding backend: `minilm` (bundled all-MiniLM-L6-v2), "
+        "`sentence-transformers:<local path>`, `openai` (any OpenAI-compatible "
+        "/v1/embeddings server) or `hash` (deterministic, for tests).",
+        "minilm",
+    )
+    batch_size: int = _env("RAG_EMBEDDINGS_BATCH_SIZE", "Texts per embedding call.", 32, ge=1)
+    hash_dim: int = _env("RAG_HASH_DIM", "Vector size of the `hash` embedder.", 256, ge=8)
+    openai_model: str = _env(
+        "RAG_OPENAI_EMBEDDINGS_MODEL",
+        "Model name sent to the OpenAI-compatible embeddings server.",
+        "text-embedding-3-small",
+    )
+
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        name, _, arg = value.partition(":")
+        if name not in {"minilm", "hash", "openai", "sentence-transformers"}:
+            raise ValueError(
+                f"unknown embeddings backend {value!r}; use minilm, hash, openai "
+                "or sentence-transformers:<local path>"
+            )
+        if name == "sentence-transformers" and not arg:
+            raise ValueError("sentence-transformers needs a local model path: "
+                             "sentence-transformers:/path/to/model")
+        return value
+
+
+class OpenAISettings(_Section):
+    base_url: str | None = _env(
+        "RAG_OPENAI_BASE_URL",
+        "Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1.",
+        None,
+    )
+    api_key: str | None = _env("RAG_OPENAI_API_KEY", "API key for that server, if it needs one.",
+                               None)
+    model: str = _env("RAG_OPENAI_MODEL", "Chat model name on that server.", "gpt-4o-mini")
+    timeout_s: float = _env("RAG_OPENAI_TIMEOUT", "Request timeout in seconds.", 120.0, gt=0)
+
+
+class ChromaSettings(_Section):
+    url: str | None = _env(
+        "RAG_CHROMA_URL",
+        "When set (e.g. http://127.0.0.1:8001), use this Chroma server instead of "
+        "the embedded store under RAG_DATA_DIR.",
+        None,
+    )
+    collection: str = _env("RAG_COLLECTION", "Chroma collection name.", "news")
+
+
+class ChunkSettings(_Section):
+    size: int = _env("RAG_CHUNK_SIZE", "Target chunk length in characters.", 800, ge=100)
+    overlap: int = _env("RAG_CHUNK_OVERLAP", "Characters of overlap between chunks.", 150, ge=0)
+
+
+class IngestSettings(_Section):
+    max_file_bytes: int = _env(
+        "RAG_MAX_FILE_BYTES", "Largest article file accepted, in bytes.", 5_000_000, ge=1
+    )
+
+
+class Settings(_Section):
+    data_dir: Path = _env(
+        "RAG_DATA_DIR",
+        "Folder for the embedded store, caches and assembled models.",
+        Path("rag-data"),
+    )
+    threads: int = _env(
+        "RAG_THREADS", "CPU threads for embedding and generation.", os.cpu_count() or 1, ge=1
+    )
+    embeddings: EmbeddingSettings = EmbeddingSettings()
+    openai: OpenAISettings = OpenAISettings()
+    chroma: ChromaSettings = ChromaSettings()
+    chunking: ChunkSettings = ChunkSettings()
+    ingest: IngestSettings = IngestSettings()
+
+
+def env_fields(model: type[BaseModel] = Settings, prefix: tuple[str, ...] = ()) -> Iterator[
+    tuple[tuple[str, ...], str, Any]
+]:
+    """Yield (path in the tree, environment variable, field info) for every setting."""
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            yield from env_fields(annotation, (*prefix, name))
+        else:
+            extra = info.json_schema_extra or {}
+            yield (*prefix, name), str(extra["env"]), info
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read settings file {path} (RAG_CONFIG): {exc}") from exc
+    try:
+        data = tomllib.loads(raw) if path.suffix == ".toml" else yaml.safe_load(raw)
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"settings file {path} is not valid TOML/YAML: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"settings file {path} must hold a table of settings")
+    return data
+
+
+def _set_path(tree: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for key in path[:-1]:
+        node = tree.setdefault(key, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"setting {'.'.join(path)}: {key} must be a table")
+        tree = node
+    tree[path[-1]] = value
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build the settings tree from defaults, the `RAG_CONFIG` file and `RAG_*` variables.
+
+    `overrides` are applied last, as nested dicts (`embeddings={"backend": "hash"}`).
+    """
+    environ = os.environ if environ is None else environ
+    tree: dict[str, Any] = {}
+    if config_path := environ.get("RAG_CONFIG"):
+        tree = _read_file(Path(config_path))
+    for path, env_name, _ in env_fields():
+        if env_name in environ and environ[env_name] != "":
+            _set_path(tree, path, environ[env_name])
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(tree.get(key), dict):
+            tree[key] = {**tree[key], **value}
+        else:
+            tree[key] = value
+    try:
+        return Settings.model_validate(tree)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    env_by_path = {".".join(path): env for path, env, _ in env_fields()}
+    lines = ["invalid settings:"]
+    for error in exc.errors():
+        dotted = ".".join(str(part) for part in error["loc"])
+        env = env_by_path.get(dotted)
+        where = f"{dotted} ({env})" if env else dotted
+        lines.append(f"  {where}: {error['msg']}")
+    return "\n".join(lines)
