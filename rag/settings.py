@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from rag.errors import ConfigError
 
@@ -85,10 +92,23 @@ class ChunkSettings(_Section):
     size: int = _env("RAG_CHUNK_SIZE", "Target chunk length in characters.", 800, ge=100)
     overlap: int = _env("RAG_CHUNK_OVERLAP", "Characters of overlap between chunks.", 150, ge=0)
 
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> ChunkSettings:
+        if self.overlap >= self.size:
+            raise ValueError(f"overlap ({self.overlap}) must be smaller than size ({self.size})")
+        return self
+
 
 class IngestSettings(_Section):
     max_file_bytes: int = _env(
         "RAG_MAX_FILE_BYTES", "Largest article file accepted, in bytes.", 5_000_000, ge=1
+    )
+    batch_chunks: int = _env(
+        "RAG_INGEST_BATCH",
+        "Chunks embedded and written together; larger batches embed faster, smaller ones "
+        "lose less work to an interruption.",
+        256,
+        ge=1,
     )
 
 

@@ -1,0 +1,173 @@
+"""The `rag` command line. Translates RagError into messages and exit codes; nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from rag.errors import ArticleError, ConfigError, RagError, SourceNotFoundError
+from rag.knowledge_base import KnowledgeBase
+from rag.settings import Settings, env_fields, load_settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def cmd_ingest(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    show_progress = not args.json and sys.stderr.isatty()
+    report = kb.ingest([Path(p) for p in args.paths], prune=args.prune, progress=show_progress)
+    if args.json:
+        _print_json(report.as_dict())
+    else:
+        print(f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
+              f"deleted {report.deleted}; {report.chunks_added} chunks written")
+        for failure in report.failed:
+            print(f"  failed: {failure['path']}: {failure['error']}", file=sys.stderr)
+        if report.skipped:
+            print(f"  skipped {len(report.skipped)} file(s) of unsupported types", file=sys.stderr)
+    return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def cmd_search(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    hits = kb.search(args.query, args.k)
+    if args.json:
+        _print_json({"hits": [hit.as_dict() for hit in hits]})
+        return EXIT_OK
+    if not hits:
+        print("no results (is anything ingested? see `rag documents`)")
+    for rank, hit in enumerate(hits, 1):
+        c = hit.chunk
+        about = ", ".join(x for x in (c.published, c.outlet) if x)
+        print(f"{rank}. [{hit.score:.3f}] {c.source} #{c.chunk} ({about}) {c.title}")
+        print(textwrap.indent(textwrap.shorten(c.text, 300), "   "))
+    return EXIT_OK
+
+
+def cmd_documents(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    records = kb.documents()
+    if args.json:
+        _print_json([record.summary() for record in records])
+        return EXIT_OK
+    if not records:
+        print("no documents ingested; run `rag ingest PATH`")
+    for record in records:
+        print(f"{record.source}  {record.published or '----------'}  {record.chunks:>3} chunks  "
+              f"{record.title}" + (f"  ({record.outlet})" if record.outlet else ""))
+    return EXIT_OK
+
+
+def cmd_delete(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    record = kb.delete(args.source)
+    if args.json:
+        _print_json({"deleted": record.source, "chunks": record.chunks})
+    else:
+        print(f"deleted {record.source} ({record.chunks} chunks)")
+    return EXIT_OK
+
+
+def cmd_reindex(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    def progress(done: int, total: int) -> None:
+        print(f"\rre-embedded {done}/{total} chunks", end="", file=sys.stderr)
+
+    count = kb.reindex(progress if sys.stderr.isatty() else None)
+    print(f"\nreindexed {count} chunks with {kb.embedder.model_id}")
+    return EXIT_OK
+
+
+def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
+    values = settings.model_dump(mode="json")
+    rows = []
+    for path, env, info in env_fields():
+        value: Any = values
+        for part in path:
+            value = value[part]
+        if "key" in path[-1] and value:
+            value = "***"
+        rows.append({"env": env, "setting": ".".join(path), "value": value,
+                     "description": info.description})
+    if args.json:
+        _print_json(rows)
+    else:
+        for row in rows:
+            print(f"{row['env']:<30} {row['value']!s:<40} {row['description']}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description=(
+        "Question answering and summaries over a folder of news articles, with citations."))
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = commands.add_parser("ingest", help="add or update article files and folders")
+    ingest.add_argument("paths", nargs="+", metavar="PATH", help=".txt, .md or .html files, "
+                        "or folders of them")
+    ingest.add_argument("--prune", action="store_true",
+                        help="also remove sources whose files are gone")
+    ingest.add_argument("--json", action="store_true", help="print a JSON summary")
+    ingest.set_defaults(handler=cmd_ingest)
+
+    search = commands.add_parser("search", help="ranked passages for a query")
+    search.add_argument("query")
+    search.add_argument("--k", type=_positive, default=5, help="how many results (default 5)")
+    search.add_argument("--json", action="store_true")
+    search.set_defaults(handler=cmd_search)
+
+    documents = commands.add_parser("documents", help="list ingested sources")
+    documents.add_argument("--json", action="store_true")
+    documents.set_defaults(handler=cmd_documents)
+
+    delete = commands.add_parser("delete", help="remove one source and its chunks")
+    delete.add_argument("source", help="the source name shown by `rag documents`")
+    delete.add_argument("--json", action="store_true")
+    delete.set_defaults(handler=cmd_delete)
+
+    reindex = commands.add_parser("reindex",
+                                  help="re-embed everything with the configured embedder")
+    reindex.set_defaults(handler=cmd_reindex)
+
+    show = commands.add_parser("settings", help="show effective settings and their variables")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=cmd_settings, needs_settings_only=True)
+    return parser
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    handler: Callable[..., int] = args.handler
+    try:
+        settings = load_settings()
+        if getattr(args, "needs_settings_only", False):
+            return handler(settings, args)
+        return handler(KnowledgeBase(settings), args)
+    except (ConfigError, SourceNotFoundError, ArticleError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted; run the same command again to finish", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""What is stored per chunk, and how it maps to Chroma metadata."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """One chunk as stored: `text == file_text[start:end]` of the file at `path`."""
+
+    source: str
+    path: str
+    title: str
+    published: str | None
+    outlet: str | None
+    chunk: int
+    start: int
+    end: int
+    sha256: str
+    key: str
+    total: int
+    embedding_model: str
+    text: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.source}#{self.key}#{self.chunk}"
+
+    def metadata(self) -> dict[str, Any]:
+        values = asdict(self)
+        del values["text"]
+        # Chroma filters compare numbers only; a date as YYYYMMDD makes `--as-of` a filter.
+        values["published_day"] = int(self.published.replace("-", "")) if self.published else 0
+        return {name: value for name, value in values.items() if value is not None}
+
+    @classmethod
+    def from_chroma(cls, metadata: dict[str, Any], text: str) -> StoredChunk:
+        return cls(
+            source=metadata["source"], path=metadata.get("path", ""), title=metadata["title"],
+            published=metadata.get("published"), outlet=metadata.get("outlet"),
+            chunk=int(metadata["chunk"]), start=int(metadata["start"]), end=int(metadata["end"]),
+            sha256=metadata["sha256"], key=metadata["key"], total=int(metadata["total"]),
+            embedding_model=metadata["embedding_model"], text=text,
+        )
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """What the store holds of one source, aggregated over its chunks."""
+
+    source: str
+    path: str
+    title: str
+    published: str | None
+    outlet: str | None
+    sha256: str
+    keys: frozenset[str]
+    chunks: int
+    expected: int
+
+    @property
+    def complete(self) -> bool:
+        return len(self.keys) == 1 and self.chunks == self.expected
+
+    def summary(self) -> dict[str, Any]:
+        return {"source": self.source, "title": self.title, "published": self.published,
+                "outlet": self.outlet, "chunks": self.chunks, "sha256": self.sha256}
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: StoredChunk
+    score: float
+
+    def as_dict(self) -> dict[str, Any]:
+        c = self.chunk
+        return {"source": c.source, "title": c.title, "published": c.published,
+                "outlet": c.outlet, "chunk": c.chunk, "start": c.start, "end": c.end,
+                "text": c.text, "score": round(self.score, 6)}

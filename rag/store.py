@@ -1,0 +1,209 @@
+"""Chunks in Chroma: embedded (persistent, under RAG_DATA_DIR) or a server (RAG_CHROMA_URL)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import urlparse
+
+from rag.embeddings import Embedder
+from rag.errors import BackendUnavailableError, EmbeddingMismatchError, StoreError
+from rag.records import Hit, SourceRecord, StoredChunk
+from rag.settings import Settings
+
+log = logging.getLogger(__name__)
+WRITE_BATCH = 500
+READ_PAGE = 5000
+
+
+class ChunkStore:
+    """The knowledge base's chunks, guarded so that only one embedding model ever writes to it."""
+
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.name = settings.chroma.collection
+        self._client: Any = None
+        self._collection: Any = None
+
+    # -- opening -----------------------------------------------------------------------------
+
+    def client(self) -> Any:
+        if self._client is None:
+            try:
+                import chromadb
+            except ImportError:
+                raise BackendUnavailableError("chromadb is not installed: pip install chromadb") \
+                    from None
+            options = chromadb.Settings(anonymized_telemetry=False)
+            url = self.settings.chroma.url
+            try:
+                if url:
+                    parts = urlparse(url)
+                    self._client = chromadb.HttpClient(
+                        host=parts.hostname or "127.0.0.1",
+                        port=parts.port or (443 if parts.scheme == "https" else 8000),
+                        ssl=parts.scheme == "https", settings=options)
+                else:
+                    path = self.settings.data_dir / "chroma"
+                    path.mkdir(parents=True, exist_ok=True)
+                    self._client = chromadb.PersistentClient(path=str(path), settings=options)
+            except Exception as exc:  # chromadb raises bare ValueError/ConnectionError here
+                where = url or str(self.settings.data_dir / "chroma")
+                raise StoreError(f"cannot open the Chroma store at {where}: {exc}") from exc
+        return self._client
+
+    def _find(self, name: str) -> Any | None:
+        names = {getattr(c, "name", c) for c in self.client().list_collections()}
+        return self.client().get_collection(name, embedding_function=None) if name in names \
+            else None
+
+    def collection(self, create: bool = False) -> Any | None:
+        """The collection, checked against the configured embedder; None if absent."""
+        if self._collection is None:
+            found = self._find(self.name)
+            if found is None and create:
+                found = self.client().create_collection(
+                    self.name, embedding_function=None,
+                    configuration={"hnsw": {"space": "cosine"}},
+                    metadata={"embedding_model": self.embedder.model_id,
+                              "embedding_dim": self.embedder.dimension})
+            if found is not None:
+                self._check_model(found.metadata or {})
+            self._collection = found
+        return self._collection
+
+    def _check_model(self, metadata: dict[str, Any]) -> None:
+        stored = metadata.get("embedding_model")
+        if stored is not None and stored != self.embedder.model_id:
+            raise EmbeddingMismatchError(
+                f"collection '{self.name}' was indexed with {stored} "
+                f"({metadata.get('embedding_dim', '?')} dimensions), but the configured embedder "
+                f"is {self.embedder.model_id} ({self.embedder.dimension} dimensions). "
+                "Run `rag reindex` to re-embed it with the configured model, or set "
+                "RAG_EMBEDDINGS back to the model that built it.")
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def count(self) -> int:
+        collection = self.collection()
+        return collection.count() if collection is not None else 0
+
+    def _pages(self, collection: Any, include: list[str], where: dict[str, Any] | None = None
+               ) -> Iterator[dict[str, Any]]:
+        offset = 0
+        while True:
+            page = collection.get(include=include, where=where, limit=READ_PAGE, offset=offset)
+            if not page["ids"]:
+                return
+            yield page
+            offset += len(page["ids"])
+
+    def sources(self) -> dict[str, SourceRecord]:
+        """Every source in the store, aggregated from its chunks' metadata in one pass."""
+        collection = self.collection()
+        if collection is None:
+            return {}
+        rows: dict[str, list[dict[str, Any]]] = {}
+        for page in self._pages(collection, ["metadatas"]):
+            for metadata in page["metadatas"]:
+                rows.setdefault(metadata["source"], []).append(metadata)
+        records = {}
+        for source, metas in rows.items():
+            newest = max(metas, key=lambda m: (m["chunk"] == 0, m["key"]))
+            records[source] = SourceRecord(
+                source=source, path=newest.get("path", ""), title=newest["title"],
+                published=newest.get("published"), outlet=newest.get("outlet"),
+                sha256=newest["sha256"], keys=frozenset(m["key"] for m in metas),
+                chunks=len(metas), expected=int(newest["total"]))
+        return records
+
+    def chunks(self, where: dict[str, Any] | None = None) -> list[StoredChunk]:
+        """Stored chunks (optionally filtered), ordered by source and position."""
+        collection = self.collection()
+        if collection is None:
+            return []
+        found = [StoredChunk.from_chroma(metadata, text)
+                 for page in self._pages(collection, ["metadatas", "documents"], where)
+                 for metadata, text in zip(page["metadatas"], page["documents"], strict=True)]
+        return sorted(found, key=lambda c: (c.source, c.chunk))
+
+    def query(self, vector: list[float], k: int, where: dict[str, Any] | None = None
+              ) -> list[Hit]:
+        collection = self.collection()
+        if collection is None or k < 1:
+            return []
+        result = collection.query(query_embeddings=[vector], n_results=k, where=where,
+                                  include=["metadatas", "documents", "distances"])
+        return [Hit(StoredChunk.from_chroma(metadata, text), 1.0 - float(distance))
+                for metadata, text, distance in zip(result["metadatas"][0],
+                                                    result["documents"][0],
+                                                    result["distances"][0], strict=True)]
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def write(self, chunks: list[StoredChunk], vectors: list[list[float]]) -> None:
+        """Upsert chunks by id; writing the same chunks twice leaves one copy."""
+        collection = self.collection(create=True)
+        for offset in range(0, len(chunks), WRITE_BATCH):
+            batch = chunks[offset : offset + WRITE_BATCH]
+            collection.upsert(ids=[c.id for c in batch],
+                              embeddings=vectors[offset : offset + WRITE_BATCH],
+                              documents=[c.text for c in batch],
+                              metadatas=[c.metadata() for c in batch])
+
+    def delete_source(self, source: str, keep_key: str | None = None) -> None:
+        """Remove a source's chunks, or only those not built under `keep_key`."""
+        collection = self.collection()
+        if collection is None:
+            return
+        where: dict[str, Any] = {"source": source}
+        if keep_key is not None:
+            where = {"$and": [{"source": source}, {"key": {"$ne": keep_key}}]}
+        collection.delete(where=where)
+
+    def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Re-embed every stored chunk with the configured embedder; return the chunk count.
+
+        Builds a new collection beside the old one and swaps only when it is
+        complete, so an interrupted reindex leaves the old index usable.
+        """
+        old = self._find(self.name)
+        if old is None:
+            return 0
+        temp_name = f"{self.name}__reindex"
+        if self._find(temp_name) is not None:
+            self.client().delete_collection(temp_name)
+        temp = self.client().create_collection(
+            temp_name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": self.embedder.model_id,
+                      "embedding_dim": self.embedder.dimension})
+        pages = list(self._pages(old, ["metadatas", "documents"]))
+        total, done = sum(len(p["ids"]) for p in pages), 0
+        for page in pages:
+            for offset in range(0, len(page["ids"]), WRITE_BATCH):
+                metas = page["metadatas"][offset : offset + WRITE_BATCH]
+                texts = page["documents"][offset : offset + WRITE_BATCH]
+                for meta in metas:
+                    meta["embedding_model"] = self.embedder.model_id
+                vectors = self.embedder.embed_documents(
+                    [embedding_input(m["title"], t) for m, t in zip(metas, texts, strict=True)])
+                temp.upsert(ids=page["ids"][offset : offset + WRITE_BATCH], embeddings=vectors,
+                            documents=texts, metadatas=metas)
+                done += len(metas)
+                if progress:
+                    progress(done, total)
+        self.client().delete_collection(self.name)
+        temp.modify(name=self.name)
+        self._collection = None
+        return done
+
+
+def embedding_input(title: str, text: str) -> str:
+    """What is embedded for a chunk: its article's title, then the chunk itself.
+
+    The title gives a passage the context it lost when cut from its article
+    (which article, about what), and costs a few tokens.
+    """
+    return f"{title}\n\n{text}"
