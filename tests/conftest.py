@@ -1,0 +1,67 @@
+"""Shared fixtures. Unit tests use the deterministic `hash` embedder and a temporary store."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rag.cli import main as cli_main
+from rag.knowledge_base import KnowledgeBase
+from rag.settings import Settings, load_settings
+
+PROJECT = Path(__file__).resolve().parent.parent
+SEEDS = PROJECT / "seeds"
+NEWER_SEED = "000_d56f81f16242cc2d.txt"
+OLDER_SEED = "003_6304c13588ed21a1.txt"
+BENCH = PROJECT.parent / "shared" / "benchdata" / "multihop"
+
+
+@pytest.fixture
+def seeds(tmp_path: Path) -> Path:
+    """A private copy of the seed folder that a test may change."""
+    target = tmp_path / "seeds"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    def build(**overrides: Any) -> Settings:
+        overrides.setdefault("embeddings", {"backend": "hash"})
+        return load_settings({"RAG_DATA_DIR": str(tmp_path / "data")}, **overrides)
+
+    return build
+
+
+@pytest.fixture
+def kb(make_settings: Callable[..., Settings]) -> KnowledgeBase:
+    return KnowledgeBase(make_settings())
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Environment for CLI runs: hash embedder, store under tmp_path."""
+    for name in list(__import__("os").environ):
+        if name.startswith("RAG_"):
+            monkeypatch.delenv(name)
+    env = {"RAG_DATA_DIR": str(tmp_path / "data"), "RAG_EMBEDDINGS": "hash"}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+@pytest.fixture
+def rag(cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> Callable[..., Any]:
+    """Run `rag ARGS...` in-process; return (exit code, parsed JSON or text, stderr)."""
+
+    def run(*argv: str) -> tuple[int, Any, str]:
+        code = cli_main(list(argv))
+        out, err = capsys.readouterr()
+        return code, (json.loads(out) if "--json" in argv and out.strip() else out), err
+
+    return run
