@@ -31,3 +31,7 @@ class SourceNotFoundError(RagError):
 
 class StoreError(RagError):
     """The vector store cannot be opened or answered with an error."""
+
+
+class ModelIntegrityError(RagError):
+    """A model file does not have the digest it must have; it is never loaded."""

@@ -12,7 +12,7 @@ import os
 import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
@@ -78,6 +78,45 @@ class OpenAISettings(_Section):
     timeout_s: float = _env("RAG_OPENAI_TIMEOUT", "Request timeout in seconds.", 120.0, gt=0)
 
 
+class LLMSettings(_Section):
+    backend: Literal["llama-cpp", "openai", "extractive"] = _env(
+        "RAG_LLM",
+        "Answer backend: `llama-cpp` (local GGUF), `openai` (any OpenAI-compatible chat "
+        "server) or `extractive` (no model: selects and cites sentences).",
+        "llama-cpp",
+    )
+    model: Literal["qwen-1.5b", "qwen-0.5b"] = _env(
+        "RAG_LLM_MODEL", "Bundled GGUF model for llama-cpp.", "qwen-1.5b"
+    )
+    model_path: Path | None = _env(
+        "RAG_LLM_MODEL_PATH", "Any other GGUF file for llama-cpp (overrides RAG_LLM_MODEL).", None
+    )
+    context_tokens: int = _env("RAG_LLM_CONTEXT", "Context window in tokens.", 4096, ge=512)
+    max_tokens: int = _env("RAG_LLM_MAX_TOKENS", "Longest reply in tokens.", 160, ge=16)
+
+
+class RetrievalSettings(_Section):
+    candidates: int = _env(
+        "RAG_RETRIEVAL_CANDIDATES", "Chunks taken from each of dense and BM25 search.", 40, ge=1
+    )
+    per_source: int = _env(
+        "RAG_RETRIEVAL_PER_SOURCE",
+        "Most chunks of one source among the top results, for diversity across sources.",
+        3,
+        ge=1,
+    )
+    context_sentences: int = _env(
+        "RAG_CONTEXT_SENTENCES", "Sentences the model reads for one answer.", 8, ge=1
+    )
+    min_relevance: float = _env(
+        "RAG_MIN_RELEVANCE",
+        "Below this relevance of the best passage, the answer is a refusal (0-1).",
+        0.35,
+        ge=0.0,
+        le=1.0,
+    )
+
+
 class ChromaSettings(_Section):
     url: str | None = _env(
         "RAG_CHROMA_URL",
@@ -124,6 +163,8 @@ class Settings(_Section):
     embeddings: EmbeddingSettings = EmbeddingSettings()
     openai: OpenAISettings = OpenAISettings()
     chroma: ChromaSettings = ChromaSettings()
+    llm: LLMSettings = LLMSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
     chunking: ChunkSettings = ChunkSettings()
     ingest: IngestSettings = IngestSettings()
 

@@ -26,6 +26,7 @@ class ChunkStore:
         self.name = settings.chroma.collection
         self._client: Any = None
         self._collection: Any = None
+        self._writes = 0
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -86,6 +87,13 @@ class ChunkStore:
 
     # -- reading -----------------------------------------------------------------------------
 
+    def signature(self) -> tuple[int, int, float]:
+        """Changes whenever the stored chunks may have changed, in this process or another."""
+        database = self.settings.data_dir / "chroma" / "chroma.sqlite3"
+        modified = database.stat().st_mtime if not self.settings.chroma.url and \
+            database.exists() else 0.0
+        return self.count(), self._writes, modified
+
     def count(self) -> int:
         collection = self.collection()
         return collection.count() if collection is not None else 0
@@ -141,6 +149,14 @@ class ChunkStore:
                                                     result["documents"][0],
                                                     result["distances"][0], strict=True)]
 
+    def embeddings(self, ids: list[str]) -> dict[str, list[float]]:
+        collection = self.collection()
+        if collection is None or not ids:
+            return {}
+        found = collection.get(ids=ids, include=["embeddings"])
+        return {cid: [float(x) for x in emb]
+                for cid, emb in zip(found["ids"], found["embeddings"], strict=True)}
+
     # -- writing -----------------------------------------------------------------------------
 
     def write(self, chunks: list[StoredChunk], vectors: list[list[float]]) -> None:
@@ -152,6 +168,7 @@ class ChunkStore:
                               embeddings=vectors[offset : offset + WRITE_BATCH],
                               documents=[c.text for c in batch],
                               metadatas=[c.metadata() for c in batch])
+        self._writes += 1
 
     def delete_source(self, source: str, keep_key: str | None = None) -> None:
         """Remove a source's chunks, or only those not built under `keep_key`."""
@@ -162,6 +179,7 @@ class ChunkStore:
         if keep_key is not None:
             where = {"$and": [{"source": source}, {"key": {"$ne": keep_key}}]}
         collection.delete(where=where)
+        self._writes += 1
 
     def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Re-embed every stored chunk with the configured embedder; return the chunk count.
@@ -197,6 +215,7 @@ class ChunkStore:
         self.client().delete_collection(self.name)
         temp.modify(name=self.name)
         self._collection = None
+        self._writes += 1
         return done
 
 

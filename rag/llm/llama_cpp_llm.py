@@ -1,0 +1,59 @@
+"""Local GGUF models through llama-cpp-python."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Generator
+from pathlib import Path
+from typing import Any
+
+from rag.errors import BackendUnavailableError, ConfigError
+from rag.llm.base import LLM, Message, Usage
+
+
+class LlamaCppLLM(LLM):
+    """A GGUF chat model, loaded once per process on first use. Calls are serialized."""
+
+    def __init__(self, resolve_path: Callable[[], Path], name: str, n_ctx: int,
+                 n_threads: int) -> None:
+        self.resolve_path = resolve_path
+        self.name = name
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads
+        self._llama: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        return f"llama-cpp:{self.name}"
+
+    def _load(self) -> Any:
+        if self._llama is None:
+            try:
+                from llama_cpp import Llama
+            except ImportError:
+                raise BackendUnavailableError(
+                    "llama-cpp-python is not installed: pip install llama-cpp-python==0.3.36"
+                ) from None
+            path = self.resolve_path()
+            if not path.is_file():
+                raise ConfigError(f"no GGUF model at {path} (RAG_LLM_MODEL_PATH)")
+            self._llama = Llama(model_path=str(path), n_ctx=self.n_ctx,
+                                n_threads=self.n_threads, n_threads_batch=self.n_threads,
+                                n_batch=512, verbose=False, seed=0)
+        return self._llama
+
+    def _stream(self, messages: list[Message], max_tokens: int
+                ) -> Generator[str, None, Usage]:
+        with self._lock:
+            llama = self._load()
+            completion_tokens = 0
+            for chunk in llama.create_chat_completion(
+                    messages=messages, max_tokens=max_tokens, temperature=0.0, top_k=1,
+                    repeat_penalty=1.0, stream=True, seed=0):
+                delta = chunk["choices"][0]["delta"].get("content")
+                if delta:
+                    completion_tokens += 1
+                    yield delta
+            # n_tokens counts what the context holds now: the prompt plus the reply.
+            return Usage(max(llama.n_tokens - completion_tokens, 0), completion_tokens)

@@ -1,0 +1,165 @@
+"""Hybrid retrieval: dense and BM25 rankings fused, aware of outlets and dates in the question.
+
+Reciprocal rank fusion adds 1/(60 + rank) over every ranking a chunk appears
+in. Besides the dense and BM25 rankings over the whole store, a question that
+names an outlet ("...reported by The Verge and Fortune") adds both rankings
+restricted to those outlets, and a question that names a date or month adds a
+ranking of the candidates published then. The fused list is then capped per
+source, so one long article cannot crowd out the others a multi-article
+question needs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from rag.dates import _MONTHS, find_date
+from rag.embeddings import Embedder
+from rag.lexical import LexicalIndex
+from rag.records import Hit, StoredChunk
+from rag.settings import RetrievalSettings
+from rag.store import ChunkStore
+
+RRF_K = 60
+_MONTH_YEAR = re.compile(r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) +
+                         r")\.?\s+(?:of\s+)?((?:19|20)\d\d)\b", re.I)
+
+
+def outlet_aliases(outlet: str) -> set[str]:
+    """Lower-case names a question may use for an outlet ("The Verge" -> "verge", ...)."""
+    name = outlet.lower().strip()
+    aliases = {name}
+    for separator in (" | ", " - ", " – ", " (", ": "):
+        aliases.add(name.split(separator)[0].strip())
+    for alias in list(aliases):
+        aliases.add(alias.removeprefix("the ").strip())
+        aliases.add(re.sub(r"\.(com|net|org|co\.uk)$", "", alias))
+    if agency := re.search(r"\(([^)]+)\)", name):
+        aliases.add(agency.group(1))
+    return {alias for alias in aliases if len(alias) >= 3}
+
+
+def mentioned_outlets(question: str, outlets: Sequence[str]) -> list[str]:
+    text = f" {re.sub(r'[^a-z0-9. ]+', ' ', question.lower())} "
+    return sorted(outlet for outlet in outlets
+                  if any(f" {alias} " in text for alias in outlet_aliases(outlet)))
+
+
+def mentioned_periods(question: str) -> list[tuple[str, str]]:
+    """Dates (YYYY-MM-DD) and months (YYYY-MM) the question names, as (kind, prefix)."""
+    periods: list[tuple[str, str]] = []
+    if day := find_date(question):
+        periods.append(("day", day.isoformat()))
+    for match in _MONTH_YEAR.finditer(question):
+        periods.append(("month", f"{match.group(2)}-{_MONTHS[match.group(1).lower()]:02}"))
+    return periods
+
+
+def fuse(rankings: Sequence[Sequence[str]]) -> list[str]:
+    scores: dict[str, float] = defaultdict(float)
+    for ranking in rankings:
+        for rank, chunk_id in enumerate(ranking):
+            scores[chunk_id] += 1.0 / (RRF_K + rank + 1)
+    return sorted(scores, key=lambda chunk_id: -scores[chunk_id])
+
+
+class HybridRetriever:
+    def __init__(self, store: ChunkStore, embedder: Embedder, lexical: LexicalIndex,
+                 settings: RetrievalSettings) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.lexical = lexical
+        self.settings = settings
+
+    def retrieve(self, question: str, k: int, as_of: date | None = None,
+                 sources: Sequence[str] | None = None) -> list[Hit]:
+        """The `k` best chunks for `question`, best first, at most `per_source` per source."""
+        if not question.strip() or self.store.count() == 0:
+            return []
+        vector = self.embedder.embed_query(question)
+        n = self.settings.candidates
+        where = _where(as_of, sources)
+
+        def allowed(extra: Any = None) -> set[int] | None:
+            if where is None and extra is None:
+                return None
+            return self.lexical.positions(lambda c: _admits(c, as_of, sources) and
+                                          (extra is None or extra(c)))
+
+        found: dict[str, StoredChunk] = {}
+        similarity: dict[str, float] = {}
+
+        def dense(filter_: dict[str, Any] | None) -> list[str]:
+            hits = self.store.query(vector, n, filter_)
+            for hit in hits:
+                found[hit.chunk.id] = hit.chunk
+                similarity[hit.chunk.id] = hit.score
+            return [hit.chunk.id for hit in hits]
+
+        def lexical(positions: set[int] | None) -> list[str]:
+            pairs = self.lexical.search(question, n, positions)
+            for chunk, _ in pairs:
+                found.setdefault(chunk.id, chunk)
+            return [chunk.id for chunk, _ in pairs]
+
+        rankings = [dense(where), lexical(allowed())]
+        outlets = mentioned_outlets(question, sorted({c.outlet for c in self.lexical.chunks
+                                                      if c.outlet}))
+        if outlets:
+            outlet_filter = {"outlet": {"$in": outlets}}
+            rankings.append(dense(outlet_filter if where is None else
+                                  {"$and": [where, outlet_filter]}))
+            rankings.append(lexical(allowed(lambda c: c.outlet in outlets)))
+        fused = fuse(rankings)
+        periods = mentioned_periods(question)
+        if periods:
+            rankings.append([cid for cid in fused if _in_periods(found[cid], periods)])
+            fused = fuse(rankings)
+
+        chosen: list[str] = []
+        per_source: dict[str, int] = defaultdict(int)
+        for chunk_id in fused:
+            source = found[chunk_id].source
+            if per_source[source] < self.settings.per_source:
+                chosen.append(chunk_id)
+                per_source[source] += 1
+            if len(chosen) == k:
+                break
+        missing = [cid for cid in chosen if cid not in similarity]
+        similarity.update(self._similarities(vector, missing))
+        return [Hit(found[cid], similarity[cid]) for cid in chosen]
+
+    def _similarities(self, vector: list[float], ids: list[str]) -> dict[str, float]:
+        if not ids:
+            return {}
+        stored = self.store.embeddings(ids)
+        return {cid: sum(a * b for a, b in zip(vector, emb, strict=True))
+                for cid, emb in stored.items()}
+
+
+def _where(as_of: date | None, sources: Sequence[str] | None) -> dict[str, Any] | None:
+    clauses: list[dict[str, Any]] = []
+    if as_of is not None:
+        # Undated articles cannot be shown to precede `as_of`; they are left out.
+        clauses.append({"published_day": {"$lte": int(as_of.strftime("%Y%m%d"))}})
+        clauses.append({"published_day": {"$gte": 1}})
+    if sources:
+        clauses.append({"source": {"$in": list(sources)}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _admits(chunk: StoredChunk, as_of: date | None, sources: Sequence[str] | None) -> bool:
+    if as_of is not None and (chunk.published is None or chunk.published > as_of.isoformat()):
+        return False
+    return not sources or chunk.source in sources
+
+
+def _in_periods(chunk: StoredChunk, periods: list[tuple[str, str]]) -> bool:
+    return bool(chunk.published) and any(chunk.published.startswith(prefix)
+                                         for _, prefix in periods)
