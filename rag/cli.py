@@ -8,9 +8,11 @@ import logging
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from rag.dates import parse_iso_date
 from rag.errors import ArticleError, ConfigError, RagError, SourceNotFoundError
 from rag.knowledge_base import KnowledgeBase
 from rag.settings import Settings, env_fields, load_settings
@@ -49,6 +51,29 @@ def cmd_search(kb: KnowledgeBase, args: argparse.Namespace) -> int:
         about = ", ".join(x for x in (c.published, c.outlet) if x)
         print(f"{rank}. [{hit.score:.3f}] {c.source} #{c.chunk} ({about}) {c.title}")
         print(textwrap.indent(textwrap.shorten(c.text, 300), "   "))
+    return EXIT_OK
+
+
+def cmd_ask(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    streaming = not args.json and sys.stdout.isatty()
+
+    def show(piece: str) -> None:
+        print(piece, end="", flush=True)
+
+    answer = kb.ask(args.question, args.k, args.as_of, on_token=show if streaming else None)
+    if args.json:
+        _print_json(answer.as_dict())
+        return EXIT_OK
+    if streaming:
+        print("\n")
+    print(answer.answer)
+    for citation in answer.citations:
+        c = citation.as_dict()
+        flag = "" if c["supported"] else " (unsupported)"
+        print(f"  [{c['n']}] {c['source']} ({c['published'] or 'undated'}) "
+              f"{c['start']}-{c['end']}{flag}: {textwrap.shorten(c['quote'], 160)}")
+    for conflict in answer.conflicts:
+        print(f"  conflict: {conflict.as_dict()['summary']}")
     return EXIT_OK
 
 
@@ -122,6 +147,14 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true")
     search.set_defaults(handler=cmd_search)
 
+    ask = commands.add_parser("ask", help="answer a question with citations")
+    ask.add_argument("question")
+    ask.add_argument("--k", type=_positive, default=None, help="passages to retrieve (default 8)")
+    ask.add_argument("--as-of", type=_iso_date, default=None, metavar="YYYY-MM-DD",
+                     help="answer only from articles published on or before this date")
+    ask.add_argument("--json", action="store_true")
+    ask.set_defaults(handler=cmd_ask)
+
     documents = commands.add_parser("documents", help="list ingested sources")
     documents.add_argument("--json", action="store_true")
     documents.set_defaults(handler=cmd_documents)
@@ -146,6 +179,13 @@ def _positive(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return number
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return parse_iso_date(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date in YYYY-MM-DD form") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

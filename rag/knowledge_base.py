@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from rag.answer import Answer, AnswerChain
 from rag.articles import parse_article_bytes
 from rag.embeddings import Embedder, make_embedder
 from rag.errors import SourceNotFoundError
 from rag.ingest import Ingestor, IngestReport
+from rag.lexical import LexicalIndex
+from rag.llm import LLM, make_llm
 from rag.records import Hit, SourceRecord
+from rag.retrieval import HybridRetriever
 from rag.settings import Settings
 from rag.store import ChunkStore
 
@@ -38,15 +43,34 @@ class KnowledgeBase:
     def store(self) -> ChunkStore:
         return ChunkStore(self.settings, self.embedder)
 
+    @cached_property
+    def lexical(self) -> LexicalIndex:
+        return LexicalIndex(self.store)
+
+    @cached_property
+    def retriever(self) -> HybridRetriever:
+        return HybridRetriever(self.store, self.embedder, self.lexical, self.settings.retrieval)
+
+    @cached_property
+    def llm(self) -> LLM | None:
+        return make_llm(self.settings)
+
+    @cached_property
+    def answers(self) -> AnswerChain:
+        return AnswerChain(self.settings, self.retriever, self.embedder, self.llm)
+
     def ingest(self, paths: Iterable[Path], prune: bool = False, progress: bool = False
                ) -> IngestReport:
         return Ingestor(self.settings, self.store, self.embedder).run(paths, prune, progress)
 
-    def search(self, query: str, k: int = 5) -> list[Hit]:
-        """Dense search: the `k` chunks nearest to the query."""
-        if not query.strip():
-            return []
-        return self.store.query(self.embedder.embed_query(query), k)
+    def search(self, query: str, k: int = 5, as_of: date | None = None,
+               sources: list[str] | None = None) -> list[Hit]:
+        """Hybrid (dense + BM25) search: the `k` best chunks, scored by cosine similarity."""
+        return self.retriever.retrieve(query, k, as_of, sources)
+
+    def ask(self, question: str, k: int | None = None, as_of: date | None = None,
+            sources: list[str] | None = None, on_token: Any = None) -> Answer:
+        return self.answers.ask(question, k, as_of, sources, on_token)
 
     def documents(self) -> list[SourceRecord]:
         return sorted(self.store.sources().values(), key=lambda r: r.source)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -29,6 +30,8 @@ class LexicalIndex:
         if signature == self._signature:
             return
         import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
 
         chunks = self.store.chunks()
         bm25 = bm25s.BM25()

@@ -69,9 +69,9 @@ def bundled_model_path(name: str, data_dir: Path) -> Path:
     model = BUNDLED_MODELS[name]
     target = data_dir / "models" / model.file_name
     stamp = target.with_suffix(".verified")
-    if target.exists() and stamp.exists():
-        if stamp.read_text().strip() == f"{model.sha256} {target.stat().st_size}":
-            return target
+    if (target.exists() and stamp.exists()
+            and stamp.read_text().strip() == f"{model.sha256} {target.stat().st_size}"):
+        return target
     if target.exists() and _sha256(target) == model.sha256:
         stamp.write_text(f"{model.sha256} {target.stat().st_size}")
         return target

@@ -1,0 +1,54 @@
+"""Find passages from different dates that contradict each other.
+
+Two passages conflict when they come from different articles published on
+different days, talk about the same thing (close in embedding space and
+sharing content terms) and exactly one of them is negated or a denial
+("denied reports that joint operations had resumed" against "joint operations
+have resumed"). The later one is reported as the more recent account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rag.context import Passage, cosine
+from rag.prompting import render
+from rag.terms import has_negation, terms
+
+MIN_SIMILARITY = 0.45
+MIN_SHARED_TERMS = 2
+
+
+@dataclass(frozen=True)
+class Conflict:
+    older: Passage
+    newer: Passage
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"summary": render("conflict_summary", older=self.older, newer=self.newer),
+                "sources": [self.older.source, self.newer.source]}
+
+    def note(self) -> str:
+        return render("conflict_note", older=self.older, newer=self.newer)
+
+
+def find_conflicts(passages: list[Passage], min_relevance: float) -> list[Conflict]:
+    """At most one conflict per pair of sources: their most similar contradicting passages."""
+    relevant = [p for p in passages if p.published and p.relevance >= min_relevance]
+    best: dict[tuple[str, str], tuple[float, Conflict]] = {}
+    for i, a in enumerate(relevant):
+        for b in relevant[i + 1 :]:
+            if a.source == b.source or a.published == b.published:
+                continue
+            if has_negation(a.text) == has_negation(b.text):
+                continue
+            similarity = cosine(a.vector, b.vector)
+            shared = set(terms(a.text)) & set(terms(b.text))
+            if similarity < MIN_SIMILARITY or len(shared) < MIN_SHARED_TERMS:
+                continue
+            older, newer = sorted((a, b), key=lambda p: p.published or "")
+            key = (older.source, newer.source)
+            if key not in best or similarity > best[key][0]:
+                best[key] = (similarity, Conflict(older, newer))
+    return [conflict for _, conflict in sorted(best.values(), key=lambda row: -row[0])]
