@@ -16,6 +16,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/rag ingest seeds
 	$(BIN)/rag documents
+	$(BIN)/rag ask "Have joint operations between Iraq and the US-led coalition resumed?"
 	$(BIN)/rag search "Patriot missile defenses" --k 3
 
 test: install

@@ -2,7 +2,8 @@
 
 Two passages conflict when they come from different articles published on
 different days, talk about the same thing (close in embedding space and
-sharing content terms) and exactly one of them is negated or a denial
+sharing content terms, or sharing many content terms whatever the embedder)
+and exactly one of them is negated or a denial
 ("denied reports that joint operations had resumed" against "joint operations
 have resumed"). The later one is reported as the more recent account.
 """
@@ -18,6 +19,9 @@ from rag.terms import has_negation, terms
 
 MIN_SIMILARITY = 0.45
 MIN_SHARED_TERMS = 2
+# Without embedding similarity, the shared terms alone must be many and a fair share.
+MIN_SHARED_TERMS_ALONE = 4
+MIN_SHARED_FRACTION = 0.25
 
 
 @dataclass(frozen=True)
@@ -44,11 +48,19 @@ def find_conflicts(passages: list[Passage], min_relevance: float) -> list[Confli
             if has_negation(a.text) == has_negation(b.text):
                 continue
             similarity = cosine(a.vector, b.vector)
-            shared = set(terms(a.text)) & set(terms(b.text))
-            if similarity < MIN_SIMILARITY or len(shared) < MIN_SHARED_TERMS:
+            if not _same_topic(a, b, similarity):
                 continue
             older, newer = sorted((a, b), key=lambda p: p.published or "")
             key = (older.source, newer.source)
             if key not in best or similarity > best[key][0]:
                 best[key] = (similarity, Conflict(older, newer))
     return [conflict for _, conflict in sorted(best.values(), key=lambda row: -row[0])]
+
+
+def _same_topic(a: Passage, b: Passage, similarity: float) -> bool:
+    terms_a, terms_b = set(terms(a.text)), set(terms(b.text))
+    shared = len(terms_a & terms_b)
+    if similarity >= MIN_SIMILARITY and shared >= MIN_SHARED_TERMS:
+        return True
+    smaller = min(len(terms_a), len(terms_b)) or 1
+    return shared >= MIN_SHARED_TERMS_ALONE and shared / smaller >= MIN_SHARED_FRACTION

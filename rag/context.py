@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from rag.articles import Span
 from rag.chunking import split_sentences
 from rag.embeddings import Embedder
+from rag.injection import addresses_the_model
 from rag.records import Hit, StoredChunk
 from rag.terms import terms
 
@@ -88,9 +89,10 @@ def select_passages(question: str, hits: list[Hit], embedder: Embedder, limit: i
     candidates: list[tuple[StoredChunk, int, int, str]] = []
     for hit in hits:
         for start, end, text in sentences_of(hit.chunk):
-            if (hit.chunk.source, start) not in seen and len(text) > 1:
-                seen.add((hit.chunk.source, start))
-                candidates.append((hit.chunk, start, end, text))
+            if (hit.chunk.source, start) in seen or len(text) < 2 or addresses_the_model(text):
+                continue
+            seen.add((hit.chunk.source, start))
+            candidates.append((hit.chunk, start, end, text))
     if not candidates:
         return []
     vectors = embedder.embed_documents([question] + [c[3] for c in candidates])

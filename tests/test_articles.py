@@ -97,7 +97,8 @@ def test_markdown_front_matter_and_heading() -> None:
     article = parse_article_bytes(text.encode(), ".md", "fallback")
     assert article.title == "Quoted title"
     assert article.published == date(2021, 5, 4)
-    assert article.body_text == "The council voted on Monday to approve the new budget for the city."
+    expected = "The council voted on Monday to approve the new budget for the city."
+    assert article.body_text == expected
 
 
 def test_html_article() -> None:

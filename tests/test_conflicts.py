@@ -1,0 +1,34 @@
+from rag.conflicts import find_conflicts
+from tests.test_citations import passage
+
+DENIAL = "An Iraqi spokesman denied reports that joint operations with the coalition had resumed."
+RESUMED = "Joint operations with the coalition have resumed after a pause, the Iraqi military said."
+
+
+def test_denial_then_confirmation_is_a_conflict_with_the_newer_side_last() -> None:
+    older = passage(1, DENIAL, "old.txt", "2020-01-16")
+    newer = passage(2, RESUMED, "new.txt", "2020-01-30")
+    [conflict] = find_conflicts([newer, older], min_relevance=0.3)
+    assert (conflict.older.source, conflict.newer.source) == ("old.txt", "new.txt")
+    assert conflict.as_dict()["sources"] == ["old.txt", "new.txt"]
+    assert "2020-01-30 report is more recent" in conflict.note()
+
+
+def test_agreeing_sources_are_no_conflict() -> None:
+    a = passage(1, RESUMED, "a.txt", "2020-01-16")
+    b = passage(2, "Operations with the coalition resumed, Iraqi officials said.", "b.txt",
+                "2020-01-30")
+    assert find_conflicts([a, b], min_relevance=0.3) == []
+
+
+def test_same_article_or_same_day_is_no_conflict() -> None:
+    assert find_conflicts([passage(1, DENIAL, "a.txt", "2020-01-16"),
+                           passage(2, RESUMED, "a.txt", "2020-01-30")], 0.3) == []
+    assert find_conflicts([passage(1, DENIAL, "a.txt", "2020-01-16"),
+                           passage(2, RESUMED, "b.txt", "2020-01-16")], 0.3) == []
+
+
+def test_unrelated_negation_is_no_conflict() -> None:
+    a = passage(1, "The weather office did not expect rain in Baghdad.", "a.txt", "2020-01-16")
+    b = passage(2, RESUMED, "b.txt", "2020-01-30")
+    assert find_conflicts([a, b], 0.3) == []
