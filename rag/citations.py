@@ -14,13 +14,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from rag.articles import Span
+from rag.chunking import split_sentences
 from rag.context import Passage, cosine
 from rag.embeddings import Embedder
 from rag.terms import terms
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_SENTENCE = re.compile(
-    r"[^.!?]*(?:[.!?]+[\"'”’)]*(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*|$)")
+_TRAILING_MARKERS = re.compile(r"([.!?…][\"'”’)]*)((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
 MIN_CLAIM_TERMS = 3
 
 
@@ -51,7 +52,9 @@ def _keep(match: re.Match[str], by_n: dict[int, Passage]) -> str:
 
 
 def split_answer(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+    """Sentences of a reply; markers written after the full stop move before it."""
+    text = _TRAILING_MARKERS.sub(lambda m: f" {m.group(2).strip()}{m.group(1)}", text).strip()
+    return [text[s.start : s.end] for s in split_sentences(text, Span(0, len(text)))]
 
 
 def cite(answer: str, passages: list[Passage], embedder: Embedder) -> tuple[str, list[Citation]]:

@@ -77,6 +77,22 @@ def cmd_ask(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_summarize(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    if (args.source is None) == (args.topic is None):
+        print("error: give a SOURCE or --topic TEXT (not both)", file=sys.stderr)
+        return EXIT_USAGE
+    summary = kb.summarize(args.source, args.topic, args.as_of)
+    if args.json:
+        _print_json(summary.as_dict())
+        return EXIT_OK
+    print(summary.summary)
+    for citation in summary.citations:
+        c = citation.as_dict()
+        print(f"  [{c['n']}] {c['source']} ({c['published'] or 'undated'}) "
+              f"{c['start']}-{c['end']}: {textwrap.shorten(c['quote'], 120)}")
+    return EXIT_OK
+
+
 def cmd_documents(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     records = kb.documents()
     if args.json:
@@ -154,6 +170,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="answer only from articles published on or before this date")
     ask.add_argument("--json", action="store_true")
     ask.set_defaults(handler=cmd_ask)
+
+    summarize = commands.add_parser("summarize",
+                                    help="summarize one article, or a topic as a timeline")
+    summarize.add_argument("source", nargs="?", help="a source name from `rag documents`")
+    summarize.add_argument("--topic", help="summarize this topic across articles instead")
+    summarize.add_argument("--as-of", type=_iso_date, default=None, metavar="YYYY-MM-DD")
+    summarize.add_argument("--json", action="store_true")
+    summarize.set_defaults(handler=cmd_summarize)
 
     documents = commands.add_parser("documents", help="list ingested sources")
     documents.add_argument("--json", action="store_true")

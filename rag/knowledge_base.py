@@ -12,7 +12,7 @@ from typing import Any
 from rag.answer import Answer, AnswerChain
 from rag.articles import parse_article_bytes
 from rag.embeddings import Embedder, make_embedder
-from rag.errors import SourceNotFoundError
+from rag.errors import ConfigError, SourceNotFoundError
 from rag.ingest import Ingestor, IngestReport
 from rag.lexical import LexicalIndex
 from rag.llm import LLM, make_llm
@@ -20,6 +20,7 @@ from rag.records import Hit, SourceRecord
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings
 from rag.store import ChunkStore
+from rag.summarize import Summarizer, Summary
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,19 @@ class KnowledgeBase:
     @cached_property
     def answers(self) -> AnswerChain:
         return AnswerChain(self.settings, self.retriever, self.embedder, self.llm)
+
+    @cached_property
+    def summaries(self) -> Summarizer:
+        return Summarizer(self.settings, self.store, self.retriever, self.embedder, self.llm)
+
+    def summarize(self, source: str | None = None, topic: str | None = None,
+                  as_of: date | None = None) -> Summary:
+        """Summarize one source, or a topic across sources; exactly one must be given."""
+        if (source is None) == (topic is None):
+            raise ConfigError("summarize needs exactly one of a source or a topic")
+        if source is not None:
+            return self.summaries.article(source)
+        return self.summaries.topic(topic or "", as_of=as_of)
 
     def ingest(self, paths: Iterable[Path], prune: bool = False, progress: bool = False
                ) -> IngestReport:

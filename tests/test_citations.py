@@ -38,9 +38,9 @@ def test_unsupported_claim_gets_no_citation() -> None:
     assert citations == [] and "[" not in text
 
 
-def test_split_answer_keeps_markers_after_the_period() -> None:
-    assert split_answer("First claim. [1] Second claim [2]. Third.") == [
-        "First claim. [1]", "Second claim [2].", "Third."]
+def test_split_answer_moves_markers_before_the_period() -> None:
+    assert split_answer("First claim. [1] Second claim [2]. Third... and more.") == [
+        "First claim [1].", "Second claim [2].", "Third... and more."]
 
 
 def test_instructions_to_the_model_are_recognized() -> None:

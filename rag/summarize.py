@@ -1,0 +1,142 @@
+"""Summaries with citations: of one article, or of a topic across articles as a timeline.
+
+The text to summarize is cut into numbered sentences (the same `Passage`s the
+answer chain uses), so every summary sentence can cite `[n]` and be checked.
+Long inputs are summarized in parts, and the parts' summaries combined.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from rag.citations import Citation, cite
+from rag.context import Passage, cosine, group_by_source, select_passages, sentences_of
+from rag.embeddings import Embedder
+from rag.errors import SourceNotFoundError
+from rag.llm import LLM
+from rag.prompting import render
+from rag.retrieval import HybridRetriever
+from rag.settings import Settings
+from rag.store import ChunkStore
+
+PART_SENTENCES = 14
+SUMMARY_SENTENCES = 4
+
+
+@dataclass
+class Summary:
+    summary: str
+    citations: list[Citation]
+    backend: dict[str, str]
+    timings: dict[str, float | int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"summary": self.summary, "citations": [c.as_dict() for c in self.citations],
+                "backend": self.backend, "timings": self.timings}
+
+
+class Summarizer:
+    def __init__(self, settings: Settings, store: ChunkStore, retriever: HybridRetriever,
+                 embedder: Embedder, llm: LLM | None) -> None:
+        self.settings = settings
+        self.store = store
+        self.retriever = retriever
+        self.embedder = embedder
+        self.llm = llm
+
+    @property
+    def backend(self) -> dict[str, str]:
+        return {"llm": self.llm.model_id if self.llm else "extractive",
+                "embeddings": self.embedder.model_id}
+
+    def article(self, source: str) -> Summary:
+        """Summarize one ingested article."""
+        started = time.perf_counter()
+        chunks = self.store.chunks(where={"source": source})
+        if not chunks:
+            raise SourceNotFoundError(f"no ingested source named {source!r}; see `rag documents`")
+        sentences: dict[int, tuple[int, str, Any]] = {}
+        for chunk in chunks:
+            for start, end, text in sentences_of(chunk):
+                sentences.setdefault(start, (end, text, chunk))
+        ordered = sorted(sentences.items())
+        vectors = self.embedder.embed_documents([text for _, (_, text, _) in ordered])
+        centre = [sum(column) / len(vectors) for column in zip(*vectors, strict=True)]
+        # News puts the key facts first: the lead (first sentence of 8+ words) always
+        # ranks first, then sentences by closeness to the article's centre, early ones ahead.
+        lead = next((start for start, (_, text, _) in ordered if len(text.split()) >= 8),
+                    ordered[0][0])
+        passages = [
+            Passage(n, chunk, start, end, text,
+                    round(cosine(vector, centre) + (1.0 if start == lead else 0.3 / (1 + n)), 4),
+                    tuple(vector))
+            for n, ((start, (end, text, chunk)), vector) in enumerate(zip(ordered, vectors,
+                                                                          strict=True), 1)
+        ]
+        return self._summarize(passages, topic=None, timeline=False, started=started)
+
+    def topic(self, topic: str, k: int = 12, as_of: date | None = None) -> Summary:
+        """Summarize what the articles say about `topic`, oldest report first."""
+        started = time.perf_counter()
+        hits = self.retriever.retrieve(topic, k, as_of)
+        passages = select_passages(topic, hits, self.embedder, limit=2 * PART_SENTENCES,
+                                   relative_cutoff=0.5)
+        return self._summarize(passages, topic=topic, timeline=True, started=started)
+
+    def _summarize(self, passages: list[Passage], topic: str | None, timeline: bool,
+                   started: float) -> Summary:
+        retrieve_ms = (time.perf_counter() - started) * 1000
+        usage = [0, 0]
+        generate_started = time.perf_counter()
+        if not passages:
+            draft = ""
+        elif self.llm is None:
+            draft = self._extractive(passages, timeline)
+        else:
+            parts = [passages[i : i + PART_SENTENCES]
+                     for i in range(0, len(passages), PART_SENTENCES)]
+            drafts = [self._generate(part, topic, timeline, usage) for part in parts]
+            draft = drafts[0] if len(drafts) == 1 else self._combine(drafts, timeline, usage)
+        text, citations = cite(draft, passages, self.embedder) if draft else ("", [])
+        timings = {"retrieve_ms": round(retrieve_ms, 1),
+                   "generate_ms": round((time.perf_counter() - generate_started) * 1000, 1),
+                   "prompt_tokens": usage[0], "completion_tokens": usage[1]}
+        if not text:
+            text = "The ingested articles hold nothing to summarize on this."
+        return Summary(text, citations, self.backend, timings)
+
+    def _extractive(self, passages: list[Passage], timeline: bool) -> str:
+        chosen = sorted(passages, key=lambda p: -p.relevance)[:SUMMARY_SENTENCES]
+        chosen.sort(key=lambda p: ((p.published or "") if timeline else "", p.source, p.start))
+        if timeline:
+            return " ".join(f"{p.published or 'Undated'}: {p.text} [{p.n}]" for p in chosen)
+        return " ".join(f"{p.text} [{p.n}]" for p in chosen)
+
+    def _generate(self, passages: list[Passage], topic: str | None, timeline: bool,
+                  usage: list[int]) -> str:
+        messages = [
+            {"role": "system", "content": render("summary_system", sentences=SUMMARY_SENTENCES,
+                                                 timeline=timeline)},
+            {"role": "user", "content": render("summary_user", groups=group_by_source(passages),
+                                               topic=topic)},
+        ]
+        return self._complete(messages, usage)
+
+    def _combine(self, drafts: list[str], timeline: bool, usage: list[int]) -> str:
+        messages = [
+            {"role": "system", "content": render("summary_system", sentences=SUMMARY_SENTENCES,
+                                                 timeline=timeline)},
+            {"role": "user", "content": render("summary_combine", parts=drafts,
+                                               sentences=SUMMARY_SENTENCES, timeline=timeline)},
+        ]
+        return self._complete(messages, usage)
+
+    def _complete(self, messages: list[dict[str, str]], usage: list[int]) -> str:
+        assert self.llm is not None
+        completion = self.llm.complete(messages, self.settings.llm.max_tokens * 2)
+        usage[0] += completion.prompt_tokens
+        usage[1] += completion.completion_tokens
+        return completion.text.strip()
