@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test lint bench-ingest
+.PHONY: install run test lint bench-ingest bench-retrieval bench-answer
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,3 +27,9 @@ lint: install
 
 bench-ingest: install
 	$(BIN)/python eval/benchmarks/ingest_speed.py
+
+bench-retrieval: install
+	$(BIN)/python eval/benchmarks/retrieval_quality.py
+
+bench-answer: install
+	$(BIN)/python eval/benchmarks/answer_latency.py
