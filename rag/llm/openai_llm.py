@@ -36,4 +36,7 @@ class OpenAIChatLLM(LLM):
         if usage:
             return Usage(int(usage.get("prompt_tokens", 0)),
                          int(usage.get("completion_tokens", pieces)))
-        return Usage(0, pieces)
+        # Some servers (llama.cpp's among them) send no usage while streaming: count
+        # streamed pieces, and estimate the prompt at four characters a token.
+        characters = sum(len(m["content"]) for m in messages)
+        return Usage(max(1, characters // 4), pieces)

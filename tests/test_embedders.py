@@ -1,0 +1,46 @@
+"""Contract every embedder keeps; the model-backed ones run it in their integration tests."""
+
+import math
+
+import pytest
+
+from rag.embeddings import Embedder
+from rag.embeddings.hash_embedder import HashEmbedder
+from rag.embeddings.openai_embedder import _pooled
+
+
+def check_contract(embedder: Embedder) -> None:
+    texts = ["Patriot missile defenses", "", "A lemon cake recipe"]
+    vectors = embedder.embed_documents(texts)
+    assert len(vectors) == 3
+    assert {len(v) for v in vectors} == {embedder.dimension}
+    assert embedder.embed_query(texts[0]) == pytest.approx(vectors[0], abs=1e-5)
+    assert all(math.isfinite(x) for v in vectors for x in v)
+    assert embedder.embed_documents([]) == []
+
+
+def test_hash_embedder_contract() -> None:
+    check_contract(HashEmbedder(64))
+
+
+def test_hash_embedder_is_lexical_and_stable() -> None:
+    embedder = HashEmbedder(256)
+    a, b, c = embedder.embed_documents(["Iraq coalition operations", "coalition operations in Iraq",
+                                        "lemon cake"])
+    def dot(x: list[float], y: list[float]) -> float:
+        return sum(p * q for p, q in zip(x, y, strict=True))
+    assert dot(a, b) > 0.5 > dot(a, c)
+    assert HashEmbedder(256).embed_query("Iraq") == embedder.embed_query("Iraq")
+
+
+def test_token_vectors_are_mean_pooled() -> None:
+    assert _pooled([[3.0, 0.0], [1.0, 0.0]]) == pytest.approx([1.0, 0.0])
+    assert _pooled([0.6, 0.8]) == [0.6, 0.8]
+
+
+@pytest.mark.integration
+def test_minilm_contract() -> None:
+    pytest.importorskip("sentence_transformers")
+    from rag.embeddings.sentence_transformers_embedder import SentenceTransformersEmbedder
+
+    check_contract(SentenceTransformersEmbedder(None, "minilm", threads=2))
