@@ -112,8 +112,10 @@ class AnswerChain:
                              as_of=state["as_of"].isoformat() if state["as_of"] else None)
             result = Answer(refusal, True, [], [], self.backend, timings)
             return {**state, "result": result}
-        conflicts = find_conflicts(passages, self.settings.retrieval.min_relevance)
         cited = {c.n for c in citations}
+        # A disagreement matters to this answer only if the answer draws on one side of it.
+        conflicts = [c for c in find_conflicts(passages, self.settings.retrieval.min_relevance)
+                     if {c.older.n, c.newer.n} & cited]
         for conflict in conflicts:
             # Stated in fixed words, with both dates, whatever the model wrote.
             text = f"{text} {conflict.note()}"

@@ -109,3 +109,9 @@ def test_search_is_hybrid_and_scored(extractive: KnowledgeBase) -> None:
     hits = extractive.search("Abdulkarim Khalaf", 3)
     assert hits[0].chunk.source == OLDER_SEED
     assert all(-1.0 <= h.score <= 1.0 for h in hits)
+
+
+def test_conflict_is_not_reported_for_an_unrelated_answer(extractive: KnowledgeBase) -> None:
+    answer = extractive.ask("How many US troops are deployed in the country, around 5,200?")
+    assert "5,200" in answer.answer
+    assert answer.conflicts == [] and "disagree" not in answer.answer

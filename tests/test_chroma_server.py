@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from rag.knowledge_base import KnowledgeBase
 from rag.settings import load_settings
 from tests.conftest import NEWER_SEED, SEEDS
+from tests.servers import free_port, running_server
 
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -31,26 +22,11 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
     port = free_port()
     path = tmp_path_factory.mktemp("chroma-server")
-    log = (path / "server.log").open("w")
-    server = subprocess.Popen([chroma, "run", "--path", str(path / "db"), "--host", "127.0.0.1",
-                               "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"chroma run did not start: {(path / 'server.log').read_text()}")
-            time.sleep(0.3)
+    command = [chroma, "run", "--path", str(path / "db"), "--host", "127.0.0.1",
+               "--port", str(port)]
+    with running_server(command, f"{url}/api/v2/heartbeat", path / "server.log", 60):
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        log.close()
 
 
 def test_ingest_and_search_through_a_chroma_server(chroma_url: str, tmp_path: Path) -> None:

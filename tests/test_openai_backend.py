@@ -3,13 +3,10 @@ serving the bundled Qwen2.5-Coder-0.5B. No mocks."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from rag.errors import BackendUnavailableError
@@ -17,8 +14,8 @@ from rag.knowledge_base import KnowledgeBase
 from rag.llm.model_files import bundled_model_path
 from rag.settings import load_settings
 from tests.conftest import SEEDS
+from tests.servers import free_port, running_server
 from tests.test_answer import WOUNDED_Q, assert_quotes_are_exact
-from tests.test_chroma_server import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -28,28 +25,12 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("openai-server")
     model = bundled_model_path("qwen-0.5b", data)
     port = free_port()
-    log = (data / "server.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "4096", "--n_threads", "2", "--embedding", "true",
-         "--model_alias", "qwen-0.5b"], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((data / "server.log").read_text()[-3000:])
-            time.sleep(0.5)
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host",
+               "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", "2",
+               "--embedding", "true", "--model_alias", "qwen-0.5b"]
+    with running_server(command, f"{url}/models", data / "server.log"):
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
 
 
 def settings_for(url: str, data_dir: Path, **env: str) -> dict[str, str]:

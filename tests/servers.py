@@ -1,0 +1,45 @@
+"""Start a real server process on 127.0.0.1 for a test, and stop it afterwards."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_server(command: Sequence[str], ready_url: str, log_path: Path,
+                   timeout_s: float = 120) -> Iterator[None]:
+    """Run `command` until the block ends; wait until `ready_url` answers 200 first."""
+    with log_path.open("w") as log:
+        server = subprocess.Popen(list(command), stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                try:
+                    if httpx.get(ready_url, timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{command[0]} did not start:\n"
+                                       f"{log_path.read_text()[-3000:]}")
+                time.sleep(0.3)
+            yield
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
