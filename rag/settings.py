@@ -106,7 +106,7 @@ class RetrievalSettings(_Section):
         ge=1,
     )
     context_sentences: int = _env(
-        "RAG_CONTEXT_SENTENCES", "Sentences the model reads for one answer.", 6, ge=1
+        "RAG_CONTEXT_SENTENCES", "Sentences the model reads for one answer.", 8, ge=1
     )
     min_relevance: float = _env(
         "RAG_MIN_RELEVANCE",
