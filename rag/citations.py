@@ -73,11 +73,14 @@ def cite(answer: str, passages: list[Passage], embedder: Embedder) -> tuple[str,
         cited = list(dict.fromkeys(n for n in marked if n in by_n))
         # Markers stay where the model put them; those naming no passage are removed.
         text = MARKER.sub(lambda m: _keep(m, by_n), sentence).strip()
-        if not cited and len(terms(plain)) >= MIN_CLAIM_TERMS:
+        backs = any(support(plain, by_n[n], vector) for n in cited)
+        if not backs and len(terms(plain)) >= MIN_CLAIM_TERMS:
+            # Uncited, or cited to passages that do not back it: cite the one that does.
             backing = [p for p in passages if support(plain, p, vector)]
             if backing:
                 best = max(backing, key=lambda p: cosine(vector, p.vector))
                 cited = [best.n]
+                text = MARKER.sub("", text).strip()
                 end = len(text.rstrip(".!?\"'”’)"))
                 text = f"{text[:end]} [{best.n}]{text[end:]}"
         for n in cited:

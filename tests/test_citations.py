@@ -28,8 +28,14 @@ def test_markers_naming_no_passage_are_dropped() -> None:
     assert [c.n for c in citations] == [1]  # re-attributed to the passage that supports it
 
 
-def test_a_citation_that_does_not_support_its_claim_is_marked() -> None:
-    _, citations = cite("The attack wounded 50 American troops [2].", [P1, P2], EMBEDDER)
+def test_a_wrong_citation_is_moved_to_the_passage_that_supports_the_claim() -> None:
+    text, citations = cite("The attack wounded 50 American troops [2].", [P1, P2], EMBEDDER)
+    assert text == "The attack wounded 50 American troops [1]."
+    assert [(c.n, c.supported) for c in citations] == [(1, True)]
+
+
+def test_a_citation_nothing_supports_is_kept_and_marked() -> None:
+    _, citations = cite("Troops were sent home for the holidays [2].", [P1, P2], EMBEDDER)
     assert [(c.n, c.supported) for c in citations] == [(2, False)]
 
 
