@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-_MONTHS = {
+MONTHS = {
     name: number
     for number, names in enumerate(
         [
@@ -18,7 +18,7 @@ _MONTHS = {
     )
     for name in names
 }
-_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 
 _ISO = re.compile(
     r"\b(?P<year>(?:19|20)\d\d)-(?P<mnum>[01]\d)-(?P<day>[0-3]\d)(?:[T ][0-2]\d:[0-5]\d[^\s]*)?\b"
@@ -56,7 +56,7 @@ def find_date(text: str) -> date | None:
             candidates.append((match.start(), found))
     for pattern in (_MONTH_FIRST, _DAY_FIRST):
         for match in pattern.finditer(text):
-            month = _MONTHS[match["month"].lower()]
+            month = MONTHS[match["month"].lower()]
             if found := _make(int(match["year"]), month, int(match["day"])):
                 candidates.append((match.start(), found))
     return min(candidates)[1] if candidates else None

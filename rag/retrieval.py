@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from rag.dates import _MONTHS, find_date
+from rag.dates import MONTHS, find_date
 from rag.embeddings import Embedder
 from rag.lexical import LexicalIndex
 from rag.records import Hit, StoredChunk
@@ -25,7 +25,7 @@ from rag.settings import RetrievalSettings
 from rag.store import ChunkStore
 
 RRF_K = 60
-_MONTH_YEAR = re.compile(r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) +
+_MONTH_YEAR = re.compile(r"\b(" + "|".join(sorted(MONTHS, key=len, reverse=True)) +
                          r")\.?\s+(?:of\s+)?((?:19|20)\d\d)\b", re.I)
 
 
@@ -55,7 +55,7 @@ def mentioned_periods(question: str) -> list[tuple[str, str]]:
     if day := find_date(question):
         periods.append(("day", day.isoformat()))
     for match in _MONTH_YEAR.finditer(question):
-        periods.append(("month", f"{match.group(2)}-{_MONTHS[match.group(1).lower()]:02}"))
+        periods.append(("month", f"{match.group(2)}-{MONTHS[match.group(1).lower()]:02}"))
     return periods
 
 
