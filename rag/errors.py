@@ -28,6 +28,10 @@ class EmbeddingMismatchError(RagError):
 class SourceNotFoundError(RagError):
     """No ingested source has that name."""
 
+    def __init__(self, source: str) -> None:
+        super().__init__(f"no ingested source named {source!r}; see `rag documents`")
+        self.source = source
+
 
 class StoreError(RagError):
     """The vector store cannot be opened or answered with an error."""

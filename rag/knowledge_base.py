@@ -89,12 +89,15 @@ class KnowledgeBase:
     def documents(self) -> list[SourceRecord]:
         return sorted(self.store.sources().values(), key=lambda r: r.source)
 
-    def document(self, source: str) -> Document:
-        """A source's metadata and its cleaned article text (None if the file is gone)."""
+    def _record(self, source: str) -> SourceRecord:
         record = self.store.sources().get(source)
         if record is None:
-            raise SourceNotFoundError(f"no ingested source named {source!r}; "
-                                      "see `rag documents`")
+            raise SourceNotFoundError(source)
+        return record
+
+    def document(self, source: str) -> Document:
+        """A source's metadata and its cleaned article text (None if the file is gone)."""
+        record = self._record(source)
         path = Path(record.path)
         text = None
         if path.is_file():
@@ -103,10 +106,7 @@ class KnowledgeBase:
         return Document(record, text)
 
     def delete(self, source: str) -> SourceRecord:
-        record = self.store.sources().get(source)
-        if record is None:
-            raise SourceNotFoundError(f"no ingested source named {source!r}; "
-                                      "see `rag documents`")
+        record = self._record(source)
         self.store.delete_source(source)
         return record
 

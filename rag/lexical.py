@@ -21,10 +21,6 @@ class LexicalIndex:
         self._bm25: Any = None
         self.chunks: list[StoredChunk] = []
 
-    def invalidate(self) -> None:
-        with self._lock:
-            self._signature = None
-
     def _ensure(self) -> None:
         signature = self.store.signature()
         if signature == self._signature:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from rag.context import cosine
 from rag.dates import MONTHS, find_date
 from rag.embeddings import Embedder
 from rag.lexical import LexicalIndex
@@ -49,13 +50,13 @@ def mentioned_outlets(question: str, outlets: Sequence[str]) -> list[str]:
                   if any(f" {alias} " in text for alias in outlet_aliases(outlet)))
 
 
-def mentioned_periods(question: str) -> list[tuple[str, str]]:
-    """Dates (YYYY-MM-DD) and months (YYYY-MM) the question names, as (kind, prefix)."""
-    periods: list[tuple[str, str]] = []
+def mentioned_periods(question: str) -> list[str]:
+    """Dates (`YYYY-MM-DD`) and months (`YYYY-MM`) the question names, as date prefixes."""
+    periods: list[str] = []
     if day := find_date(question):
-        periods.append(("day", day.isoformat()))
+        periods.append(day.isoformat())
     for match in _MONTH_YEAR.finditer(question):
-        periods.append(("month", f"{match.group(2)}-{MONTHS[match.group(1).lower()]:02}"))
+        periods.append(f"{match.group(2)}-{MONTHS[match.group(1).lower()]:02}")
     return periods
 
 
@@ -137,8 +138,7 @@ class HybridRetriever:
         if not ids:
             return {}
         stored = self.store.embeddings(ids)
-        return {cid: sum(a * b for a, b in zip(vector, emb, strict=True))
-                for cid, emb in stored.items()}
+        return {cid: cosine(vector, emb) for cid, emb in stored.items()}
 
 
 def _where(as_of: date | None, sources: Sequence[str] | None) -> dict[str, Any] | None:
@@ -160,6 +160,6 @@ def _admits(chunk: StoredChunk, as_of: date | None, sources: Sequence[str] | Non
     return not sources or chunk.source in sources
 
 
-def _in_periods(chunk: StoredChunk, periods: list[tuple[str, str]]) -> bool:
+def _in_periods(chunk: StoredChunk, periods: list[str]) -> bool:
     return bool(chunk.published) and any(chunk.published.startswith(prefix)
-                                         for _, prefix in periods)
+                                         for prefix in periods)

@@ -57,7 +57,7 @@ class Summarizer:
         started = time.perf_counter()
         chunks = self.store.chunks(where={"source": source})
         if not chunks:
-            raise SourceNotFoundError(f"no ingested source named {source!r}; see `rag documents`")
+            raise SourceNotFoundError(source)
         sentences: dict[int, tuple[int, str, Any]] = {}
         for chunk in chunks:
             for start, end, text in sentences_of(chunk):
