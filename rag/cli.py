@@ -124,6 +124,22 @@ def cmd_reindex(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api import create_app
+
+    if args.ingest:
+        report = kb.ingest([Path(p) for p in args.ingest])
+        print(f"ingested: added {report.added}, updated {report.updated}, unchanged "
+              f"{report.unchanged}, failed {len(report.failed)}", file=sys.stderr)
+    print(f"serving on http://{args.host}:{args.port} (web page at /, API docs at /docs)",
+          file=sys.stderr)
+    uvicorn.run(create_app(kb.settings, kb), host=args.host, port=args.port,
+                log_level="info" if args.verbose else "warning")
+    return EXIT_OK
+
+
 def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
     values = settings.model_dump(mode="json")
     rows = []
@@ -191,6 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
     reindex = commands.add_parser("reindex",
                                   help="re-embed everything with the configured embedder")
     reindex.set_defaults(handler=cmd_reindex)
+
+    serve = commands.add_parser("serve", help="run the HTTP API and web page")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=_positive, default=8000)
+    serve.add_argument("--ingest", nargs="+", metavar="PATH",
+                       help="ingest these files or folders before serving")
+    serve.set_defaults(handler=cmd_serve)
 
     show = commands.add_parser("settings", help="show effective settings and their variables")
     show.add_argument("--json", action="store_true")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -12,7 +13,7 @@ from typing import Any
 from rag.answer import Answer, AnswerChain
 from rag.articles import parse_article_bytes
 from rag.embeddings import Embedder, make_embedder
-from rag.errors import ConfigError, SourceNotFoundError
+from rag.errors import ArticleError, ConfigError, RagError, SourceNotFoundError
 from rag.ingest import Ingestor, IngestReport
 from rag.lexical import LexicalIndex
 from rag.llm import LLM, make_llm
@@ -21,6 +22,7 @@ from rag.retrieval import HybridRetriever
 from rag.settings import Settings
 from rag.store import ChunkStore
 from rag.summarize import Summarizer, Summary
+from rag.uploads import check_article, safe_filename, write_atomically
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,15 @@ class Document:
 
 
 class KnowledgeBase:
+    """Thread-safe: reads run concurrently, writes (ingest, upload, delete) one at a time."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._writes = threading.RLock()
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.settings.data_dir / "uploads"
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -75,7 +84,36 @@ class KnowledgeBase:
 
     def ingest(self, paths: Iterable[Path], prune: bool = False, progress: bool = False
                ) -> IngestReport:
-        return Ingestor(self.settings, self.store, self.embedder).run(paths, prune, progress)
+        with self._writes:
+            return Ingestor(self.settings, self.store, self.embedder).run(paths, prune, progress)
+
+    def add_files(self, files: Sequence[tuple[str, bytes]]) -> tuple[IngestReport, list[str]]:
+        """Save uploaded articles under `upload_dir` and ingest them.
+
+        Each name is made safe first, and each file is checked (size, type,
+        parseable) before it is written, so a bad upload never replaces a good
+        file of the same name. Returns the ingest report and the source names.
+        """
+        report = IngestReport()
+        accepted: dict[str, bytes] = {}
+        for name, raw in files:
+            try:
+                safe = safe_filename(name)
+                check_article(safe, raw, self.settings.ingest.max_file_bytes)
+            except ArticleError as exc:
+                report.failed.append({"path": name, "error": str(exc)})
+                continue
+            accepted[safe] = raw
+        if not accepted:
+            return report, []
+        with self._writes:
+            paths = []
+            for safe, raw in accepted.items():
+                write_atomically(self.upload_dir / safe, raw)
+                paths.append(self.upload_dir / safe)
+            done = self.ingest(paths)
+        done.failed[:0] = report.failed
+        return done, list(accepted)
 
     def search(self, query: str, k: int = 5, as_of: date | None = None,
                sources: list[str] | None = None) -> list[Hit]:
@@ -106,9 +144,27 @@ class KnowledgeBase:
         return Document(record, text)
 
     def delete(self, source: str) -> SourceRecord:
-        record = self._record(source)
-        self.store.delete_source(source)
-        return record
+        """Remove a source's chunks, and its file if it came in as an upload."""
+        with self._writes:
+            record = self._record(source)
+            self.store.delete_source(source)
+            path = Path(record.path)
+            if path.parent == self.upload_dir.resolve():
+                path.unlink(missing_ok=True)
+            return record
+
+    def check(self) -> dict[str, str]:
+        """Readiness of each part: "ok" or why not. Loads the embedder, not the LLM."""
+        status: dict[str, str] = {}
+        for part, probe in (("store", self.store.count),
+                            ("embeddings", lambda: self.embedder.embed_query("ready")),
+                            ("llm", lambda: self.llm.check() if self.llm else None)):
+            try:
+                probe()
+                status[part] = "ok"
+            except RagError as exc:
+                status[part] = str(exc)
+        return status
 
     def reindex(self, progress: Any = None) -> int:
         return self.store.reindex(progress)

@@ -34,6 +34,15 @@ class OpenAIHttp:
                                         timeout=self.timeout_s)
         return self._client
 
+    def get(self, path: str) -> dict[str, Any]:
+        """GET and decode JSON; one attempt (used for readiness checks)."""
+        try:
+            return self._decode(self._http().get(path))
+        except httpx.TransportError as exc:
+            raise BackendUnavailableError(
+                f"cannot reach the OpenAI-compatible server at {self.base_url}: {exc}; "
+                "check RAG_OPENAI_BASE_URL") from None
+
     def post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         """POST JSON, retrying transient failures; return the decoded reply."""
         for attempt in range(self.retries + 1):

@@ -151,6 +151,45 @@ class IngestSettings(_Section):
     )
 
 
+class ApiSettings(_Section):
+    api_key: str | None = _env(
+        "RAG_API_KEY",
+        "When set, write endpoints of the HTTP API need `Authorization: Bearer <key>`.",
+        None,
+    )
+    auth_all: bool = _env(
+        "RAG_API_AUTH_ALL", "With RAG_API_KEY set, require the key on every endpoint.", False
+    )
+    cors_origins: list[str] = _env(
+        "RAG_CORS_ORIGINS",
+        "Comma-separated origins allowed to call the API from a browser (empty: none).",
+        [],
+    )
+    max_question_chars: int = _env(
+        "RAG_MAX_QUESTION_CHARS", "Longest question or query accepted, in characters.", 2000,
+        ge=1,
+    )
+    concurrency: int = _env(
+        "RAG_API_CONCURRENCY", "Model-backed requests (ask, summarize) run at once.", 1, ge=1
+    )
+    queue: int = _env(
+        "RAG_API_QUEUE",
+        "Model-backed requests that may wait for a slot; beyond that the API answers 503.",
+        4,
+        ge=0,
+    )
+    retry_after_s: int = _env(
+        "RAG_API_RETRY_AFTER", "Seconds a client is told to wait after a 503.", 10, ge=1
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+
 class Settings(_Section):
     data_dir: Path = _env(
         "RAG_DATA_DIR",
@@ -167,6 +206,7 @@ class Settings(_Section):
     retrieval: RetrievalSettings = RetrievalSettings()
     chunking: ChunkSettings = ChunkSettings()
     ingest: IngestSettings = IngestSettings()
+    api: ApiSettings = ApiSettings()
 
 
 def env_fields(model: type[BaseModel] = Settings, prefix: tuple[str, ...] = ()) -> Iterator[

@@ -42,6 +42,13 @@ class LLM(ABC):
                 ) -> Generator[str, None, Usage]:
         """Yield the reply's text as it is generated; return the token usage."""
 
+    def check(self) -> None:
+        """Raise a RagError unless the model can be used (files present, server up).
+
+        Cheaper than a completion: nothing is generated, and nothing is loaded
+        that a first completion would not load anyway.
+        """
+
     def complete(self, messages: list[Message], max_tokens: int,
                  on_token: Callable[[str], None] | None = None) -> Completion:
         """Generate a reply (greedy, deterministic), calling `on_token` for each piece."""
@@ -49,17 +56,20 @@ class LLM(ABC):
         first: float | None = None
         pieces: list[str] = []
         stream = self._stream(messages, max_tokens)
-        while True:
-            try:
-                piece = next(stream)
-            except StopIteration as stop:
-                usage: Usage = stop.value
-                break
-            if first is None:
-                first = time.perf_counter()
-            pieces.append(piece)
-            if on_token is not None:
-                on_token(piece)
+        try:
+            while True:
+                try:
+                    piece = next(stream)
+                except StopIteration as stop:
+                    usage: Usage = stop.value
+                    break
+                if first is None:
+                    first = time.perf_counter()
+                pieces.append(piece)
+                if on_token is not None:
+                    on_token(piece)  # may raise to stop generation (a client went away)
+        finally:
+            stream.close()
         ended = time.perf_counter()
         return Completion(
             text="".join(pieces), prompt_tokens=usage.prompt_tokens,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from collections.abc import Callable, Generator
 from pathlib import Path
@@ -26,6 +27,14 @@ class LlamaCppLLM(LLM):
     @property
     def model_id(self) -> str:
         return f"llama-cpp:{self.name}"
+
+    def check(self) -> None:
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise BackendUnavailableError(
+                "llama-cpp-python is not installed: pip install llama-cpp-python==0.3.36")
+        path = self.resolve_path()
+        if not path.is_file():
+            raise ConfigError(f"no GGUF model at {path} (RAG_LLM_MODEL_PATH)")
 
     def _load(self) -> Any:
         if self._llama is None:

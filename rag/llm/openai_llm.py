@@ -18,6 +18,9 @@ class OpenAIChatLLM(LLM):
     def model_id(self) -> str:
         return f"openai:{self.model}"
 
+    def check(self) -> None:
+        self.http.get("/models")
+
     def _stream(self, messages: list[Message], max_tokens: int
                 ) -> Generator[str, None, Usage]:
         payload = {"model": self.model, "messages": messages, "max_tokens": max_tokens,

@@ -1,0 +1,199 @@
+"""Request and response bodies. Responses mirror the CLI's `--json` output field for field."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AskRequest(_Request):
+    question: str = Field(min_length=1, description="The question, in plain language.",
+                          examples=["Have joint operations between Iraq and the US-led "
+                                    "coalition resumed?"])
+    k: int | None = Field(None, ge=1, le=50, description="Passages to retrieve (default 8).")
+    as_of: date | None = Field(None, description="Answer only from articles published on or "
+                               "before this date (YYYY-MM-DD).")
+    sources: list[str] | None = Field(None, max_length=100,
+                                      description="Answer only from these sources.")
+    stream: bool = Field(False, description="Answer as Server-Sent Events: `token` events, "
+                         "then one `answer` event carrying the whole answer.")
+
+
+class SummarizeRequest(_Request):
+    source: str | None = Field(None, min_length=1, description="One source to summarize.")
+    topic: str | None = Field(None, min_length=1,
+                              description="A topic to summarize across sources, as a timeline.")
+    as_of: date | None = Field(None, description="With `topic`: only articles published on "
+                               "or before this date.")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> SummarizeRequest:
+        if (self.source is None) == (self.topic is None):
+            raise ValueError("give exactly one of `source` or `topic`")
+        return self
+
+
+class SearchRequest(_Request):
+    query: str = Field(min_length=1, examples=["Patriot missile defenses"])
+    k: int = Field(5, ge=1, le=100, description="How many passages to return.")
+
+
+class CitationOut(BaseModel):
+    n: int
+    source: str
+    title: str
+    published: str | None
+    quote: str
+    start: int
+    end: int
+    supported: bool
+
+
+class ConflictOut(BaseModel):
+    summary: str
+    sources: list[str]
+
+
+class Backend(BaseModel):
+    llm: str
+    embeddings: str
+
+
+class AnswerOut(BaseModel):
+    answer: str
+    refused: bool
+    citations: list[CitationOut]
+    conflicts: list[ConflictOut]
+    backend: Backend
+    timings: dict[str, float]
+
+
+class SummaryOut(BaseModel):
+    summary: str
+    citations: list[CitationOut]
+    backend: Backend
+    timings: dict[str, float]
+
+
+class HitOut(BaseModel):
+    source: str
+    title: str
+    published: str | None
+    outlet: str | None
+    chunk: int
+    start: int
+    end: int
+    score: float
+    text: str
+
+
+class SearchOut(BaseModel):
+    hits: list[HitOut]
+
+
+class DocumentSummary(BaseModel):
+    source: str
+    title: str
+    published: str | None
+    outlet: str | None
+    chunks: int
+    sha256: str
+
+
+class DocumentOut(DocumentSummary):
+    path: str
+    text: str | None = Field(description="The cleaned article text; null if the file is gone.")
+
+
+class Deleted(BaseModel):
+    deleted: str
+    chunks: int
+
+
+class UploadOut(BaseModel):
+    added: int
+    updated: int
+    unchanged: int
+    deleted: int
+    chunks_added: int
+    failed: list[dict[str, str]]
+    skipped: list[str]
+    sources: list[str] = Field(description="Source names the files were stored under.")
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    ready: bool
+    checks: dict[str, str] = Field(description='Each part: "ok", or why it is not ready.')
+
+
+class Error(BaseModel):
+    detail: Any = Field(description="What went wrong, in words (a list of field errors for 422).")
+
+
+# -- OpenAI-compatible chat ------------------------------------------------------------------
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return " ".join(str(part.get("text", "")) for part in self.content
+                            if part.get("type") == "text")
+        return self.content or ""
+
+
+class ChatRequest(BaseModel):
+    """The OpenAI chat request; fields we do not use (temperature, ...) are accepted and ignored."""
+
+    model_config = ConfigDict(extra="allow")
+    model: str | None = None
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+
+    def question(self) -> str:
+        for message in reversed(self.messages):
+            if message.role == "user" and message.text().strip():
+                return message.text().strip()
+        raise ValueError("no user message with text")
+
+
+class ChatChoice(BaseModel):
+    index: int
+    message: dict[str, str]
+    finish_reason: str
+
+
+class ChatResponse(BaseModel):
+    id: str
+    object: Literal["chat.completion"]
+    created: int
+    model: str
+    choices: list[ChatChoice]
+    usage: dict[str, int]
+    citations: list[CitationOut]
+    conflicts: list[ConflictOut]
+    refused: bool
+
+
+class ModelCard(BaseModel):
+    id: str
+    object: Literal["model"]
+    created: int
+    owned_by: str
+
+
+class ModelList(BaseModel):
+    object: Literal["list"]
+    data: list[ModelCard]

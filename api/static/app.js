@@ -1,0 +1,223 @@
+// The web page: ask (streamed), show cited passages, manage articles. No framework.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const documents = new Map(); // source -> {title, outlet, published}
+
+function headers(extra = {}) {
+  const key = $("api-key").value.trim();
+  return key ? { ...extra, Authorization: `Bearer ${key}` } : extra;
+}
+
+async function failure(response) {
+  try {
+    const body = await response.json();
+    return body.message || (typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail));
+  } catch {
+    return `${response.status} ${response.statusText}`;
+  }
+}
+
+function showError(message) {
+  $("error").textContent = message;
+  $("error").hidden = !message;
+}
+
+// Server-Sent Events from a fetch body: yields {event, data} objects.
+async function* events(response) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let event = "message", data = "";
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event:")) event = line.slice(6).trim();
+        else if (line.startsWith("data:")) data += line.slice(5).trim();
+      }
+      yield { event, data: JSON.parse(data) };
+    }
+  }
+}
+
+async function ask(event) {
+  event.preventDefault();
+  const question = $("question").value.trim();
+  if (!question) return;
+  showError("");
+  const body = { question, stream: true };
+  if ($("as-of").value) body.as_of = $("as-of").value;
+  $("ask").disabled = true;
+  $("result").hidden = false;
+  for (const id of ["conflict", "refused", "citations-heading"]) $(id).hidden = true;
+  $("citations").replaceChildren();
+  $("timings").textContent = "";
+  $("answer").textContent = "";
+  $("answer").className = "draft";
+  try {
+    const response = await fetch("/ask", {
+      method: "POST", headers: headers({ "Content-Type": "application/json" }),
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) {
+      const message = await failure(response);
+      const wait = response.headers.get("Retry-After");
+      throw new Error(wait ? `${message} (try again in ${wait} s)` : message);
+    }
+    for await (const { event: kind, data } of events(response)) {
+      if (kind === "token") $("answer").textContent += data.text;
+      else if (kind === "answer") showAnswer(data);
+      else if (kind === "error") throw new Error(data.detail);
+    }
+  } catch (error) {
+    $("result").hidden = !$("answer").textContent;
+    showError(error.message);
+  } finally {
+    $("ask").disabled = false;
+  }
+}
+
+function showAnswer(answer) {
+  const box = $("answer");
+  box.className = "";
+  box.replaceChildren();
+  const byNumber = new Map(answer.citations.map((c) => [c.n, c]));
+  // Turn each [n] marker into a button that opens the passage it cites.
+  for (const part of answer.answer.split(/(\[\d+\])/)) {
+    const match = part.match(/^\[(\d+)\]$/);
+    const citation = match && byNumber.get(Number(match[1]));
+    if (citation) {
+      const button = document.createElement("button");
+      button.className = "link marker";
+      button.textContent = part;
+      button.title = citation.title;
+      button.addEventListener("click", () => openPassage(citation));
+      box.append(button);
+    } else {
+      box.append(part);
+    }
+  }
+  $("refused").hidden = !answer.refused;
+  if (answer.conflicts.length) {
+    $("conflict").textContent = "Sources disagree: " + answer.conflicts.map((c) => c.summary).join(" ");
+    $("conflict").hidden = false;
+  }
+  const list = $("citations");
+  for (const c of answer.citations) {
+    const item = document.createElement("li");
+    item.value = c.n;
+    const open = document.createElement("button");
+    open.className = "link citation";
+    open.textContent = c.title;
+    open.addEventListener("click", () => openPassage(c));
+    const meta = [describe(c.source, c.published), c.source].filter(Boolean).join(" · ");
+    item.append(open, ` — ${meta}`);
+    if (!c.supported) {
+      const note = document.createElement("span");
+      note.className = "unsupported";
+      note.textContent = " (the passage does not clearly support this)";
+      item.append(note);
+    }
+    list.append(item);
+  }
+  $("citations-heading").hidden = !answer.citations.length;
+  const t = answer.timings;
+  $("timings").textContent = `${answer.backend.llm} · retrieval ${Math.round(t.retrieve_ms)} ms · ` +
+    `generation ${Math.round(t.generate_ms)} ms · ${t.prompt_tokens} prompt tokens`;
+}
+
+function describe(source, published) {
+  const doc = documents.get(source) || {};
+  return [doc.outlet, published || doc.published || "undated"].filter(Boolean).join(", ");
+}
+
+async function openPassage(citation) {
+  $("passage-title").textContent = citation.title;
+  $("passage-meta").textContent = `${describe(citation.source, citation.published)} · ` +
+    `${citation.source}, characters ${citation.start}–${citation.end}`;
+  const text = $("passage-text");
+  text.replaceChildren(citation.quote);
+  $("passage").showModal();
+  // Show the quote inside its article, highlighted, when the article is readable.
+  const response = await fetch(`/documents/${encodeURIComponent(citation.source)}`, { headers: headers() });
+  if (!response.ok) return;
+  const doc = await response.json();
+  const at = doc.text ? doc.text.indexOf(citation.quote) : -1;
+  if (at < 0) return;
+  const from = Math.max(0, doc.text.lastIndexOf("\n", Math.max(0, at - 400)) + 1);
+  const to = Math.min(doc.text.length, at + citation.quote.length + 400);
+  const mark = document.createElement("mark");
+  mark.textContent = citation.quote;
+  text.replaceChildren((from > 0 ? "… " : "") + doc.text.slice(from, at), mark,
+    doc.text.slice(at + citation.quote.length, to) + (to < doc.text.length ? " …" : ""));
+  mark.scrollIntoView({ block: "center" });
+}
+
+async function loadDocuments() {
+  const response = await fetch("/documents", { headers: headers() });
+  if (!response.ok) { $("upload-status").textContent = await failure(response); return; }
+  const list = await response.json();
+  documents.clear();
+  const items = list.map((doc) => {
+    documents.set(doc.source, doc);
+    const item = document.createElement("li");
+    const about = document.createElement("div");
+    const title = document.createElement("div");
+    title.className = "title";
+    title.textContent = doc.title;
+    const meta = document.createElement("div");
+    meta.className = "muted small";
+    meta.textContent = [doc.published || "undated", doc.outlet, doc.source].filter(Boolean).join(" · ");
+    about.append(title, meta);
+    const remove = document.createElement("button");
+    remove.className = "danger";
+    remove.textContent = "×";
+    remove.title = `Delete ${doc.source}`;
+    remove.addEventListener("click", () => removeDocument(doc.source));
+    item.append(about, remove);
+    return item;
+  });
+  $("documents").replaceChildren(...items);
+  $("doc-count").textContent = `(${list.length})`;
+}
+
+async function upload(event) {
+  event.preventDefault();
+  const files = $("files").files;
+  if (!files.length) return;
+  const form = new FormData();
+  for (const file of files) form.append("files", file);
+  $("upload-status").textContent = "Uploading…";
+  const response = await fetch("/documents", { method: "POST", headers: headers(), body: form });
+  if (!response.ok) { $("upload-status").textContent = await failure(response); return; }
+  const report = await response.json();
+  const failed = report.failed.map((f) => `${f.path}: ${f.error}`).join("; ");
+  $("upload-status").textContent = `Added ${report.added}, updated ${report.updated}, ` +
+    `unchanged ${report.unchanged}.` + (failed ? ` Failed: ${failed}` : "");
+  $("files").value = "";
+  loadDocuments();
+}
+
+async function removeDocument(source) {
+  if (!confirm(`Delete ${source} from the knowledge base?`)) return;
+  const response = await fetch(`/documents/${encodeURIComponent(source)}`, { method: "DELETE", headers: headers() });
+  $("upload-status").textContent = response.ok ? `Deleted ${source}.` : await failure(response);
+  loadDocuments();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("api-key").value = localStorage.getItem("rag-api-key") || "";
+  $("api-key").addEventListener("change", () => localStorage.setItem("rag-api-key", $("api-key").value));
+  $("ask-form").addEventListener("submit", ask);
+  $("upload-form").addEventListener("submit", upload);
+  $("question").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); $("ask-form").requestSubmit(); }
+  });
+  loadDocuments();
+});
