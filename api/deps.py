@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -21,6 +22,11 @@ def gate(request: Request) -> Gate:
     return request.app.state.gate
 
 
+KB = Annotated[KnowledgeBase, Depends(knowledge_base)]
+ModelGate = Annotated[Gate, Depends(gate)]
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
 def _check_key(request: Request, credentials: HTTPAuthorizationCredentials | None,
                write: bool) -> None:
     api = request.app.state.kb.settings.api
@@ -32,13 +38,11 @@ def _check_key(request: Request, credentials: HTTPAuthorizationCredentials | Non
                             headers={"WWW-Authenticate": "Bearer"})
 
 
-def reader(request: Request,
-           credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> None:
+def reader(request: Request, credentials: Credentials) -> None:
     """Open unless RAG_API_AUTH_ALL is on."""
     _check_key(request, credentials, write=False)
 
 
-def writer(request: Request,
-           credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> None:
+def writer(request: Request, credentials: Credentials) -> None:
     """Needs the key whenever RAG_API_KEY is set."""
     _check_key(request, credentials, write=True)

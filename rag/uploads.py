@@ -18,7 +18,7 @@ def safe_filename(name: str) -> str:
     """A plain file name for a client-supplied one: no folders, no hidden files, ASCII only.
 
     `../../etc/passwd.txt` becomes `passwd.txt`; `Iraq news (1).txt` becomes
-    `Iraq_news_1_.txt`. Raises ArticleError when nothing usable is left or the
+    `Iraq_news_1.txt`. Raises ArticleError when nothing usable is left or the
     type is not one we ingest.
     """
     base = PurePosixPath(name.replace("\\", "/")).name

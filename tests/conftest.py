@@ -44,6 +44,14 @@ def kb(make_settings: Callable[..., Settings]) -> KnowledgeBase:
 
 
 @pytest.fixture
+def extractive(make_settings: Callable[..., Settings], seeds: Path) -> KnowledgeBase:
+    """The seeds ingested, answered by the `extractive` backend (no model)."""
+    kb = KnowledgeBase(make_settings(llm={"backend": "extractive"}))
+    kb.ingest([seeds])
+    return kb
+
+
+@pytest.fixture
 def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Environment for CLI runs: hash embedder, store under tmp_path."""
     for name in list(__import__("os").environ):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,10 +20,12 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(command: Sequence[str], ready_url: str, log_path: Path,
-                   timeout_s: float = 120) -> Iterator[None]:
+                   timeout_s: float = 120, env: Mapping[str, str] | None = None
+                   ) -> Iterator[None]:
     """Run `command` until the block ends; wait until `ready_url` answers 200 first."""
     with log_path.open("w") as log:
-        server = subprocess.Popen(list(command), stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(list(command), stdout=log, stderr=subprocess.STDOUT,
+                                  env=None if env is None else dict(env))
         try:
             deadline = time.monotonic() + timeout_s
             while True:

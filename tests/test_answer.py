@@ -19,13 +19,6 @@ WOUNDED_Q = "How many American troops were wounded in the attack on Ain al-Asad?
 ELECTION_Q = "Who won the 2020 US presidential election?"
 
 
-@pytest.fixture
-def extractive(make_settings: Callable[..., Settings], seeds: Path) -> KnowledgeBase:
-    kb = KnowledgeBase(make_settings(llm={"backend": "extractive"}))
-    kb.ingest([seeds])
-    return kb
-
-
 def assert_quotes_are_exact(answer: dict, folder: Path) -> None:
     for citation in answer["citations"]:
         raw = (folder / citation["source"]).read_text(encoding="utf-8")

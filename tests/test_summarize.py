@@ -9,7 +9,7 @@ import pytest
 from rag.errors import ConfigError, SourceNotFoundError
 from rag.knowledge_base import KnowledgeBase
 from tests.conftest import NEWER_SEED, OLDER_SEED
-from tests.test_answer import assert_quotes_are_exact, extractive  # noqa: F401  (fixture)
+from tests.test_answer import assert_quotes_are_exact
 
 
 def test_article_summary_cites_only_that_article(extractive: KnowledgeBase,  # noqa: F811

@@ -9,13 +9,18 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import gate, knowledge_base, reader
+from api.deps import KB, ModelGate, reader
 from api.errors import responses, status_for, too_long
-from api.gate import Gate
-from api.schemas import AnswerOut, AskRequest, SearchOut, SearchRequest, SummarizeRequest, SummaryOut
+from api.schemas import (
+    AnswerOut,
+    AskRequest,
+    SearchOut,
+    SearchRequest,
+    SummarizeRequest,
+    SummaryOut,
+)
 from api.streaming import TokenStream, sse
 from rag.errors import RagError
-from rag.knowledge_base import KnowledgeBase
 
 router = APIRouter(tags=["answers"], dependencies=[Depends(reader)])
 
@@ -31,8 +36,8 @@ data: {"answer": "...", "refused": false, "citations": [...], ...}
              responses={**responses(401, 413, 422, 503),
                         200: {"content": {"text/event-stream": {"example": _ASK_EXAMPLE}},
                               "description": "The answer; Server-Sent Events when `stream`."}})
-async def ask(body: AskRequest, kb: KnowledgeBase = Depends(knowledge_base),
-              model_gate: Gate = Depends(gate)) -> object:
+async def ask(body: AskRequest, kb: KB,
+              model_gate: ModelGate) -> object:
     """Answer a question from the ingested articles, citing the passages it used.
 
     The answer cites each claim as `[n]`; every citation carries the source file,
@@ -74,8 +79,8 @@ async def _answer_events(stream: TokenStream) -> AsyncIterator[str]:
 
 @router.post("/summarize", response_model=SummaryOut,
              responses=responses(401, 404, 413, 422, 503))
-async def summarize(body: SummarizeRequest, kb: KnowledgeBase = Depends(knowledge_base),
-                    model_gate: Gate = Depends(gate)) -> object:
+async def summarize(body: SummarizeRequest, kb: KB,
+                    model_gate: ModelGate) -> object:
     """Summarize one article (`source`), or a `topic` across articles as a dated timeline.
 
     Every summary sentence cites its passages, as in `/ask`. Long inputs are
@@ -90,7 +95,7 @@ async def summarize(body: SummarizeRequest, kb: KnowledgeBase = Depends(knowledg
 
 
 @router.post("/search", response_model=SearchOut, responses=responses(401, 413, 422, 503))
-async def search(body: SearchRequest, kb: KnowledgeBase = Depends(knowledge_base)) -> object:
+async def search(body: SearchRequest, kb: KB) -> object:
     """The `k` passages that best match `query` (dense and BM25 search fused), best first."""
     too_long(body.query, kb.settings, "query")
     hits = await run_in_threadpool(kb.search, body.query, body.k)

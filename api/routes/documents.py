@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, File, HTTPException, UploadFile
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import knowledge_base, reader, writer
+from api.deps import KB, reader, writer
 from api.errors import responses
 from api.schemas import Deleted, DocumentOut, DocumentSummary, UploadOut
-from rag.knowledge_base import KnowledgeBase
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
@@ -19,7 +20,7 @@ _READ_BLOCK = 1 << 16
 
 @router.get("", response_model=list[DocumentSummary], dependencies=[Depends(reader)],
             responses=responses(401))
-async def list_documents(kb: KnowledgeBase = Depends(knowledge_base)) -> object:
+async def list_documents(kb: KB) -> object:
     """Every ingested source with its title, publication date, outlet and chunk count."""
     records = await run_in_threadpool(kb.documents)
     return [record.summary() for record in records]
@@ -27,7 +28,7 @@ async def list_documents(kb: KnowledgeBase = Depends(knowledge_base)) -> object:
 
 @router.get("/{source:path}", response_model=DocumentOut, dependencies=[Depends(reader)],
             responses=responses(401, 404))
-async def get_document(source: str, kb: KnowledgeBase = Depends(knowledge_base)) -> object:
+async def get_document(source: str, kb: KB) -> object:
     """One source's metadata and its cleaned text (title, date and outlet lines removed,
     share widgets, link lists and copyright footers dropped)."""
     document = await run_in_threadpool(kb.document, source)
@@ -38,9 +39,9 @@ async def get_document(source: str, kb: KnowledgeBase = Depends(knowledge_base))
              responses={**responses(401, 413, 422, 503),
                         207: {"model": UploadOut,
                               "description": "Some files were ingested, some failed"}})
-async def upload_documents(files: list[UploadFile] = File(
-        ..., description="One or more .txt, .md or .html articles."),
-        kb: KnowledgeBase = Depends(knowledge_base)) -> object:
+async def upload_documents(files: Annotated[list[UploadFile], File(
+                               description="One or more .txt, .md or .html articles.")],
+        kb: KB) -> object:
     """Upload articles and ingest them as `rag ingest` does.
 
     File names are made safe (no folders, ASCII letters, digits, `._-`) and become
@@ -79,7 +80,7 @@ async def _read_limited(upload: UploadFile, limit: int) -> bytes:
 
 @router.delete("/{source:path}", response_model=Deleted, dependencies=[Depends(writer)],
                responses=responses(401, 404))
-async def delete_document(source: str, kb: KnowledgeBase = Depends(knowledge_base)) -> object:
+async def delete_document(source: str, kb: KB) -> object:
     """Remove a source and its chunks (and its file, if it was uploaded here)."""
     record = await run_in_threadpool(kb.delete, source)
     return {"deleted": record.source, "chunks": record.chunks}

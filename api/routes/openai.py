@@ -19,14 +19,12 @@ from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import gate, knowledge_base, reader
+from api.deps import KB, ModelGate, reader
 from api.errors import responses, status_for, too_long
-from api.gate import Gate
 from api.schemas import ChatRequest, ChatResponse, ModelList
 from api.streaming import TokenStream
 from rag.answer import Answer
 from rag.errors import RagError
-from rag.knowledge_base import KnowledgeBase
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"], dependencies=[Depends(reader)])
 
@@ -60,8 +58,8 @@ async def models() -> object:
                         200: {"content": {"text/event-stream": {}},
                               "description": "The completion; `chat.completion.chunk` "
                                              "events when `stream`."}})
-async def chat_completions(body: ChatRequest, kb: KnowledgeBase = Depends(knowledge_base),
-                           model_gate: Gate = Depends(gate)) -> object:
+async def chat_completions(body: ChatRequest, kb: KB,
+                           model_gate: ModelGate) -> object:
     """Answer the last user message from the articles, OpenAI chat-completions style.
 
     Streaming sends `chat.completion.chunk` events as the model writes, then a

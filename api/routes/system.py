@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from importlib.resources import files
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import knowledge_base
+from api.deps import KB
 from api.schemas import Health, Readiness
-from rag.knowledge_base import KnowledgeBase
 
 router = APIRouter(tags=["service"])
 
@@ -23,7 +22,7 @@ async def health() -> object:
 
 @router.get("/ready", response_model=Readiness,
             responses={503: {"model": Readiness, "description": "Some part is not ready"}})
-async def ready(kb: KnowledgeBase = Depends(knowledge_base)) -> object:
+async def ready(kb: KB) -> object:
     """Whether the service can answer: the store is reachable, the embedding model loads,
     and the chat model's files (or server) are there. 503 lists what is not ready.
 

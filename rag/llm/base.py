@@ -46,8 +46,9 @@ class LLM(ABC):
         """Raise a RagError unless the model can be used (files present, server up).
 
         Cheaper than a completion: nothing is generated, and nothing is loaded
-        that a first completion would not load anyway.
+        that a first completion would not load anyway. The default: nothing to check.
         """
+        return None
 
     def complete(self, messages: list[Message], max_tokens: int,
                  on_token: Callable[[str], None] | None = None) -> Completion:

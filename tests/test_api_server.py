@@ -1,0 +1,157 @@
+"""The API as users run it: a real `rag serve` process on 127.0.0.1.
+
+Covers the socket-level behaviour TestClient cannot (SSE over a real connection,
+concurrent clients), the web page in headless Chromium, and a schemathesis run
+against the served OpenAPI schema.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import NEWER_SEED, OLDER_SEED, SEEDS
+from tests.servers import free_port, running_server
+from tests.test_answer import CONFLICT_Q, WOUNDED_Q
+
+pytestmark = pytest.mark.integration
+RAG = Path(sys.executable).with_name("rag")
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+
+def serve(tmp: Path, **env: str) -> tuple[list[str], dict[str, str], str]:
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    environment.update({"RAG_DATA_DIR": str(tmp / "data"), "RAG_LLM": "extractive", **env})
+    seeds = tmp / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    command = [str(RAG), "serve", "--port", str(port), "--ingest", str(seeds)]
+    return command, environment, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`rag serve` with the real MiniLM embedder and extractive answers, seeds ingested."""
+    tmp = tmp_path_factory.mktemp("serve")
+    command, env, url = serve(tmp)
+    with running_server(command, f"{url}/ready", tmp / "serve.log", env=env):
+        yield url
+
+
+def test_ask_over_a_real_socket(server: str) -> None:
+    answer = httpx.post(f"{server}/ask", json={"question": CONFLICT_Q}, timeout=60).json()
+    assert answer["backend"]["embeddings"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert {c["source"] for c in answer["citations"]} == {OLDER_SEED, NEWER_SEED}
+    assert answer["conflicts"]
+
+
+def test_stream_over_a_real_socket(server: str) -> None:
+    kinds = []
+    with httpx.stream("POST", f"{server}/ask", json={"question": WOUNDED_Q, "stream": True},
+                      timeout=60) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        for line in response.iter_lines():
+            if line.startswith("event: "):
+                kinds.append(line[7:])
+            elif line.startswith("data: ") and kinds[-1] == "answer":
+                final = json.loads(line[6:])
+    assert kinds[0] == "token" and kinds[-1] == "answer"
+    assert "50" in final["answer"] and final["citations"][0]["source"] == NEWER_SEED
+
+
+def test_many_clients_at_once(server: str) -> None:
+    def ask(_: int) -> int:
+        return httpx.post(f"{server}/ask", json={"question": WOUNDED_Q}, timeout=120).status_code
+
+    with ThreadPoolExecutor(16) as pool:
+        assert set(pool.map(ask, range(32))) == {200}
+    assert httpx.get(f"{server}/health").json() == {"status": "ok"}
+
+
+def test_concurrent_upload_and_delete_of_one_source(server: str) -> None:
+    bodies = [b"Harvest report\n\nThe wheat harvest reached a record of 12 million tonnes.\n",
+              b"Harvest report\n\nThe wheat harvest reached 13 million tonnes, a record.\n"
+              b"\nLate rain helped the northern provinces.\n"]
+
+    def act(i: int) -> int:
+        if i % 3 == 2:
+            return httpx.delete(f"{server}/documents/race.txt", timeout=60).status_code
+        files = [("files", ("race.txt", bodies[i % 2]))]
+        return httpx.post(f"{server}/documents", files=files, timeout=60).status_code
+
+    with ThreadPoolExecutor(6) as pool:
+        assert set(pool.map(act, range(24))) <= {200, 404}
+    listed = {d["source"]: d for d in httpx.get(f"{server}/documents").json()}
+    if "race.txt" in listed:
+        document = httpx.get(f"{server}/documents/race.txt").json()
+        assert document["text"] and document["chunks"] == listed["race.txt"]["chunks"]
+        hits = httpx.post(f"{server}/search", json={"query": "wheat harvest", "k": 5}).json()
+        assert all(h["text"] in document["text"] for h in hits["hits"]
+                   if h["source"] == "race.txt")
+    assert {NEWER_SEED, OLDER_SEED} <= set(listed)
+
+
+def test_web_page_answers_and_opens_a_cited_passage(server: str) -> None:
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        message = "needs Debian's chromium and chromium-driver (.ci/run installs them)"
+        if os.environ.get("RAG_TEST_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--window-size=1280,900"):
+        options.add_argument(flag)
+    browser = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    try:
+        browser.get(f"{server}/")
+        WebDriverWait(browser, 20).until(
+            lambda b: len(b.find_elements(By.CSS_SELECTOR, "#documents li")) >= 2)
+        browser.find_element(By.ID, "question").send_keys(CONFLICT_Q)
+        browser.find_element(By.ID, "ask").click()
+        WebDriverWait(browser, 60).until(
+            lambda b: b.find_elements(By.CSS_SELECTOR, "#citations button.citation"))
+        assert "joint operations" in browser.find_element(By.ID, "answer").text
+        assert browser.find_element(By.ID, "conflict").is_displayed()
+
+        older = next(button for button in
+                     browser.find_elements(By.CSS_SELECTOR, "#citations button.citation")
+                     if button.text == "Iraq denies resuming joint ops with US-led coalition")
+        older.click()
+        WebDriverWait(browser, 20).until(
+            lambda b: b.find_element(By.CSS_SELECTOR, "#passage-text mark").is_displayed())
+        meta = browser.find_element(By.ID, "passage-meta").text
+        assert "SpaceWar.com (AFP)" in meta and "2020-01-16" in meta
+        highlighted = browser.find_element(By.CSS_SELECTOR, "#passage-text mark").text
+        assert "denied reports" in highlighted
+    finally:
+        browser.quit()
+
+
+def test_schemathesis_finds_no_server_errors(tmp_path: Path) -> None:
+    """Fuzz every operation of /openapi.json on a scratch server (it uploads and deletes)."""
+    command, env, url = serve(tmp_path, RAG_EMBEDDINGS="hash")
+    with running_server(command, f"{url}/ready", tmp_path / "serve.log", env=env):
+        run = subprocess.run(
+            [str(RAG.with_name("schemathesis")), "run", f"{url}/openapi.json",
+             "--checks", "not_a_server_error,status_code_conformance,"
+             "response_schema_conformance,content_type_conformance",
+             "--max-examples", "25", "--seed", "1", "--request-timeout", "30"],
+            capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert run.returncode == 0, run.stdout[-4000:]
