@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test lint bench-ingest bench-retrieval bench-answer
+.PHONY: install run test lint bench-ingest bench-retrieval bench-answer bench-api
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,10 +14,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
-	$(BIN)/rag ingest seeds
-	$(BIN)/rag documents
-	$(BIN)/rag ask "Have joint operations between Iraq and the US-led coalition resumed?"
-	$(BIN)/rag search "Patriot missile defenses" --k 3
+	$(BIN)/rag serve --ingest seeds --host 127.0.0.1 --port 8000
 
 test: install
 	$(BIN)/pytest
@@ -33,3 +30,6 @@ bench-retrieval: install
 
 bench-answer: install
 	$(BIN)/python eval/benchmarks/answer_latency.py
+
+bench-api: install
+	$(BIN)/python eval/benchmarks/api_load.py

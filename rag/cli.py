@@ -15,6 +15,7 @@ from typing import Any
 from rag.dates import parse_iso_date
 from rag.errors import ArticleError, ConfigError, RagError, SourceNotFoundError
 from rag.knowledge_base import KnowledgeBase
+from rag.llm import make_llm
 from rag.settings import Settings, env_fields, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -140,6 +141,48 @@ def cmd_serve(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    from eval import report as reports
+    from eval.cases import load_dataset
+    from eval.runner import run_eval
+
+    dataset = load_dataset(args.dataset)
+    corpus = Path(args.corpus) if args.corpus else None
+    configurations = [(args.llm, args.embeddings)]
+    if args.matrix:
+        configurations = [(llm, emb) for llm in settings.eval.llms
+                          for emb in settings.eval.embeddings]
+    show_progress = not args.json and sys.stderr.isatty()
+    results = []
+    for llm, embeddings in configurations:
+        configured = settings.model_copy(update={
+            "llm": settings.llm.model_copy(update={"backend": llm or settings.llm.backend}),
+            "embeddings": settings.embeddings.model_copy(
+                update={"backend": embeddings or settings.embeddings.backend})})
+        out = args.out if not args.matrix else args.out / f"{configured.llm.backend}-" \
+            f"{configured.embeddings.backend.replace(':', '-').replace('/', '-')}"
+        judge = make_llm(configured) if args.judge else None
+        if args.judge and judge is None:
+            raise ConfigError("--judge needs an LLM backend (not extractive)")
+        report = run_eval(dataset, configured, out, corpus, args.limit, judge, show_progress)
+        paths = reports.write(report, out)
+        results.append(report)
+        if not args.json:
+            print(f"\n{report.dataset}: {report.backend['llm']} / "
+                  f"{report.backend['embeddings']} ({report.metrics['cases']} cases, "
+                  f"{report.metrics['passed']} passed)")
+            print(reports.metrics_table(report))
+            print()
+            print(reports.type_table(report))
+            print(f"\nwrote {paths['json']}, {paths['md']}, {paths['png']}")
+    if args.json:
+        body = [r.as_dict() for r in results]
+        _print_json(body[0] if len(body) == 1 else body)
+    elif len(results) > 1:
+        print("\n" + reports.matrix_table(results))
+    return EXIT_OK
+
+
 def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
     values = settings.model_dump(mode="json")
     rows = []
@@ -215,6 +258,24 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--ingest", nargs="+", metavar="PATH",
                        help="ingest these files or folders before serving")
     serve.set_defaults(handler=cmd_serve)
+
+    evaluate = commands.add_parser("eval", help="score answers on a dataset of curated cases")
+    evaluate.add_argument("--dataset", default="seeds",
+                          help="a bundled dataset name (seeds), a YAML file, or a "
+                               "MultiHop-RAG questions.jsonl (default seeds)")
+    evaluate.add_argument("--corpus", help="the articles (default: the dataset's own corpus)")
+    evaluate.add_argument("--llm", choices=["llama-cpp", "openai", "extractive"],
+                          help="LLM backend for this run (default RAG_LLM)")
+    evaluate.add_argument("--embeddings", help="embedding backend (default RAG_EMBEDDINGS)")
+    evaluate.add_argument("--out", type=Path, default=Path("eval/out/latest"),
+                          help="folder for the store and the reports (default eval/out/latest)")
+    evaluate.add_argument("--limit", type=_positive, help="run only the first N cases")
+    evaluate.add_argument("--matrix", action="store_true",
+                          help="run every RAG_EVAL_LLMS x RAG_EVAL_EMBEDDINGS combination")
+    evaluate.add_argument("--judge", action="store_true",
+                          help="also grade answers with the configured LLM (reported apart)")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(handler=cmd_eval, needs_settings_only=True)
 
     show = commands.add_parser("settings", help="show effective settings and their variables")
     show.add_argument("--json", action="store_true")

@@ -182,12 +182,34 @@ class ApiSettings(_Section):
         "RAG_API_RETRY_AFTER", "Seconds a client is told to wait after a 503.", 10, ge=1
     )
 
-    @field_validator("cors_origins", mode="before")
+    _split = field_validator("cors_origins", mode="before")(lambda value: _comma_list(value))
+
+
+class EvalSettings(_Section):
+    llms: list[Literal["llama-cpp", "openai", "extractive"]] = _env(
+        "RAG_EVAL_LLMS", "LLM backends `rag eval --matrix` compares (comma-separated).",
+        ["extractive", "llama-cpp"],
+    )
+    embeddings: list[str] = _env(
+        "RAG_EVAL_EMBEDDINGS",
+        "Embedding backends `rag eval --matrix` compares (comma-separated).",
+        ["minilm", "hash"],
+    )
+
+    _split = field_validator("llms", "embeddings", mode="before")(
+        lambda value: _comma_list(value))
+
+    @field_validator("embeddings")
     @classmethod
-    def _split_origins(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
-        return value
+    def _known(cls, values: list[str]) -> list[str]:
+        return [EmbeddingSettings._known_backend(value) for value in values]
+
+
+def _comma_list(value: Any) -> Any:
+    """Environment variables hold lists as comma-separated text."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
 
 
 class Settings(_Section):
@@ -207,6 +229,7 @@ class Settings(_Section):
     chunking: ChunkSettings = ChunkSettings()
     ingest: IngestSettings = IngestSettings()
     api: ApiSettings = ApiSettings()
+    eval: EvalSettings = EvalSettings()
 
 
 def env_fields(model: type[BaseModel] = Settings, prefix: tuple[str, ...] = ()) -> Iterator[

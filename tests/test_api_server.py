@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tests.conftest import NEWER_SEED, OLDER_SEED, SEEDS
-from tests.servers import free_port, running_server
+from eval.servers import free_port, running_server
 from tests.test_answer import CONFLICT_Q, WOUNDED_Q
 
 pytestmark = pytest.mark.integration

@@ -12,7 +12,7 @@ import pytest
 from rag.knowledge_base import KnowledgeBase
 from rag.settings import load_settings
 from tests.conftest import NEWER_SEED, SEEDS
-from tests.servers import free_port, running_server
+from eval.servers import free_port, running_server
 
 pytestmark = pytest.mark.integration
 

@@ -1,0 +1,131 @@
+"""Evaluation cases and the datasets that hold them.
+
+A dataset is a YAML file (`eval/datasets/NAME.yaml`): a header naming its corpus
+and a list of cases, each validated strictly (an unknown or misspelt field is
+an error, not a silently ignored key). MultiHop-RAG's `questions.jsonl` is read
+by an adapter into the same models.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from rag.errors import ConfigError
+
+DATASETS = Path(__file__).resolve().parent / "datasets"
+CaseType = Literal["factual", "temporal", "conflict", "unanswerable", "summary",
+                   "inference", "comparison"]
+
+
+class Case(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1)
+    type: CaseType
+    question: str = Field("", description="The question; for a summary case, its topic.")
+    answer: str | None = Field(None, description="The short expected answer.")
+    accept: list[str] = Field(default_factory=list,
+                              description="Other phrasings that count as the answer.")
+    facts: list[str] = Field(default_factory=list,
+                             description="Key facts a correct answer states, all of them.")
+    sources: list[str] = Field(default_factory=list,
+                               description="Files a good answer cites.")
+    summarize: str | None = Field(None, description="Summary case: the source to summarize "
+                                  "(a topic summary uses `question` as the topic).")
+    as_of: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    gold_facts: list[str] = Field(default_factory=list,
+                                  description="Sentences a retrieved chunk must contain to "
+                                  "count as a hit (retrieval scoring).")
+
+    @property
+    def answerable(self) -> bool:
+        return self.type != "unanswerable"
+
+    @model_validator(mode="after")
+    def _complete(self) -> Case:
+        if self.type == "summary":
+            if not (self.summarize or self.question):
+                raise ValueError("a summary case needs `summarize` (a source) or `question` "
+                                 "(a topic)")
+        elif not self.question:
+            raise ValueError("`question` is required")
+        if self.answerable and self.type != "summary" and not (self.answer or self.facts):
+            raise ValueError("an answerable case needs `answer` or `facts`")
+        if not self.answerable and (self.answer or self.facts or self.sources):
+            raise ValueError("an unanswerable case has no answer, facts or sources")
+        return self
+
+
+class Dataset(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    description: str = ""
+    corpus: Path | None = Field(None, description="The articles, relative to the dataset file.")
+    cases: list[Case] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Dataset:
+        seen: set[str] = set()
+        for case in self.cases:
+            if case.id in seen:
+                raise ValueError(f"case id {case.id!r} appears twice")
+            seen.add(case.id)
+        return self
+
+
+def load_dataset(name_or_path: str) -> Dataset:
+    """A bundled dataset by name (`seeds`), a YAML file, or a MultiHop-RAG `.jsonl` file."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = DATASETS / f"{name_or_path}.yaml"
+        if not path.is_file():
+            names = ", ".join(sorted(p.stem for p in DATASETS.glob("*.yaml")))
+            raise ConfigError(f"no dataset named {name_or_path!r}; bundled: {names}")
+    if not path.is_file():
+        raise ConfigError(f"no dataset file at {path}")
+    if path.suffix == ".jsonl":
+        return load_multihop(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        dataset = Dataset.model_validate(data)
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise ConfigError(f"dataset {path} is invalid:\n{exc}") from None
+    if dataset.corpus is not None and not dataset.corpus.is_absolute():
+        dataset.corpus = (path.parent / dataset.corpus).resolve()
+    return dataset
+
+
+MULTIHOP_TYPES: dict[str, CaseType] = {
+    "inference_query": "inference", "comparison_query": "comparison",
+    "temporal_query": "temporal", "null_query": "unanswerable"}
+
+
+def load_multihop(path: Path) -> Dataset:
+    """MultiHop-RAG questions (`questions.jsonl`) as cases; the corpus is `corpus/` beside it.
+
+    Types map to ours (`null_query` → unanswerable); the gold evidence sentences
+    become `gold_facts` for retrieval scoring and the evidence files `sources`.
+    """
+    cases = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            refuse = bool(row.get("should_refuse")) or row["type"] == "null_query"
+            cases.append(Case(
+                id=row["id"], type=MULTIHOP_TYPES[row["type"]], question=row["question"],
+                answer=None if refuse else row.get("answer_normalized") or row["answer"],
+                sources=[] if refuse else list(row.get("evidence_files", [])),
+                gold_facts=[] if refuse else [e["fact"] for e in row.get("evidence", [])]))
+        except (ValueError, KeyError, ValidationError) as exc:
+            raise ConfigError(f"{path}:{number}: not a MultiHop-RAG question: {exc}") from None
+    corpus = path.parent / "corpus"
+    return Dataset(name=path.parent.name, description="MultiHop-RAG questions",
+                   corpus=corpus if corpus.is_dir() else None, cases=cases)

@@ -1,0 +1,222 @@
+"""Run a dataset through a configuration: ingest its corpus, answer every case, score.
+
+    report = run_eval(load_dataset("seeds"), settings, out=Path("eval/out/seeds"))
+
+The store lives under `out` (one per embedding backend), apart from the user's
+own. Ingest is idempotent and exact, so a second run over the same corpus
+reuses it and scores the same as a fresh one.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from eval import metrics
+from eval.cases import Case, Dataset
+from rag.errors import ConfigError, RagError
+from rag.knowledge_base import KnowledgeBase
+from rag.llm import LLM
+from rag.settings import Settings
+
+
+@dataclass
+class Outcome:
+    """What one case produced and how it scored."""
+
+    id: str
+    type: str
+    question: str
+    expected: dict[str, Any]
+    got: str = ""
+    refused: bool = False
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    correct: bool = False
+    token_f1: float | None = None
+    crag: int = 0
+    source_precision: float | None = None
+    source_recall: float | None = None
+    citation_recall: float | None = None
+    citation_precision: float | None = None
+    conflict_detected: bool | None = None
+    retrieval_scored: bool = False
+    retrieval_rank: int | None = None
+    latency_ms: float = 0.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    judge: bool | None = None
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.crag == 1 and self.conflict_detected is not False and self.error is None
+
+
+@dataclass
+class Report:
+    dataset: str
+    backend: dict[str, str]
+    metrics: dict[str, Any]
+    by_type: dict[str, dict[str, Any]]
+    outcomes: list[Outcome]
+    settings: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"dataset": self.dataset, "backend": self.backend, "metrics": self.metrics,
+                "by_type": self.by_type, "settings": self.settings,
+                "cases": [asdict(o) | {"passed": o.passed} for o in self.outcomes]}
+
+
+def eval_settings(settings: Settings, out: Path) -> Settings:
+    """The same configuration with its store under `out`; the bundled model stays where it is.
+
+    The LLM file is resolved against the original data folder so each output
+    folder does not assemble its own 1.1 GB copy.
+    """
+    updates: dict[str, Any] = {"data_dir": out / f"store-{_slug(settings.embeddings.backend)}"}
+    if settings.llm.backend == "llama-cpp" and settings.llm.model_path is None:
+        from rag.llm.model_files import bundled_model_path
+
+        llm = settings.llm.model_copy(update={
+            "model_path": bundled_model_path(settings.llm.model, settings.data_dir)})
+        updates["llm"] = llm
+    return settings.model_copy(update=updates)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:60]
+
+
+def run_eval(dataset: Dataset, settings: Settings, out: Path, corpus: Path | None = None,
+             limit: int | None = None, judge: LLM | None = None,
+             progress: bool = False) -> Report:
+    corpus = corpus or dataset.corpus
+    if corpus is None or not corpus.is_dir():
+        raise ConfigError(f"dataset {dataset.name!r} needs a corpus folder: pass --corpus DIR")
+    kb = KnowledgeBase(eval_settings(settings, out))
+    report = kb.ingest([corpus], prune=True, progress=progress)
+    if report.failed:
+        raise ConfigError(f"{len(report.failed)} corpus file(s) failed to ingest, e.g. "
+                          f"{report.failed[0]['path']}: {report.failed[0]['error']}")
+    cases = dataset.cases[:limit] if limit else dataset.cases
+    outcomes = [run_case(kb, case, judge)
+                for case in tqdm(cases, desc=dataset.name, unit="case", disable=not progress)]
+    by_type = {kind: aggregate([o for o in outcomes if o.type == kind])
+               for kind in sorted({o.type for o in outcomes})}
+    return Report(dataset.name, kb.answers.backend, aggregate(outcomes), by_type, outcomes,
+                  {"corpus": str(corpus), "cases": len(cases),
+                   "retrieval": kb.settings.retrieval.model_dump(),
+                   "chunking": kb.settings.chunking.model_dump()})
+
+
+def run_case(kb: KnowledgeBase, case: Case, judge: LLM | None = None) -> Outcome:
+    expected = {k: v for k, v in (("answer", case.answer), ("accept", case.accept),
+                                  ("facts", case.facts), ("sources", case.sources),
+                                  ("as_of", case.as_of)) if v}
+    outcome = Outcome(case.id, case.type, case.question or f"summarize {case.summarize}",
+                      expected)
+    started = time.perf_counter()
+    try:
+        result = _ask(kb, case)
+    except RagError as exc:
+        outcome.error = str(exc)
+        outcome.crag = -1
+        return outcome
+    outcome.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+    outcome.got = result.get("answer", result.get("summary", ""))
+    outcome.refused = bool(result.get("refused", False))
+    outcome.citations = result["citations"]
+    outcome.conflicts = result.get("conflicts", [])
+    outcome.prompt_tokens = int(result["timings"].get("prompt_tokens", 0))
+    outcome.completion_tokens = int(result["timings"].get("completion_tokens", 0))
+    score(case, outcome)
+    if case.gold_facts:
+        hits = kb.search(case.question, 10)
+        outcome.retrieval_scored = True
+        outcome.retrieval_rank = metrics.retrieval_ranks(case, [h.chunk.text for h in hits])
+    if judge is not None and case.answerable and not outcome.refused:
+        from eval.judge import verdict
+
+        outcome.judge = verdict(judge, case, outcome.got)
+    return outcome
+
+
+def _ask(kb: KnowledgeBase, case: Case) -> dict[str, Any]:
+    as_of = date.fromisoformat(case.as_of) if case.as_of else None
+    if case.type == "summary":
+        return kb.summarize(case.summarize, None if case.summarize else case.question,
+                            as_of).as_dict()
+    return kb.ask(case.question, as_of=as_of).as_dict()
+
+
+def score(case: Case, outcome: Outcome) -> None:
+    """Fill the outcome's scores from what it got (see eval.metrics for each definition)."""
+    outcome.correct = (outcome.refused if not case.answerable
+                       else not outcome.refused and metrics.correct(case, outcome.got))
+    if case.answer and not outcome.refused:
+        outcome.token_f1 = round(max(metrics.token_f1(v, outcome.got)
+                                     for v in [case.answer, *case.accept]), 3)
+    outcome.crag = metrics.crag(case.answerable, outcome.refused, outcome.correct)
+    if outcome.refused:
+        return
+    cited = [c["source"] for c in outcome.citations]
+    if case.sources:
+        outcome.source_precision, outcome.source_recall = (
+            round(v, 3) for v in metrics.source_scores(case.sources, cited))
+    recall, precision = metrics.sentence_scores(outcome.got, outcome.citations)
+    outcome.citation_recall, outcome.citation_precision = round(recall, 3), round(precision, 3)
+    if case.type == "conflict":
+        outcome.conflict_detected = metrics.conflict_detected(case, outcome.citations,
+                                                              outcome.conflicts)
+
+
+def aggregate(outcomes: list[Outcome]) -> dict[str, Any]:
+    """Means and shares over outcomes; None where no case qualifies."""
+    answerable = [o for o in outcomes if o.type != "unanswerable"]
+    unanswerable = [o for o in outcomes if o.type == "unanswerable"]
+    answered = [o for o in outcomes if not o.refused and o.error is None]
+    gold = [o.retrieval_rank for o in outcomes if o.retrieval_scored]
+
+    def share(items: list[Outcome], test: Callable[[Outcome], bool]) -> float | None:
+        return round(sum(map(test, items)) / len(items), 3) if items else None
+
+    def average(values: list[float | None]) -> float | None:
+        present = [v for v in values if v is not None]
+        return round(metrics.mean(present), 3) if present else None
+
+    latencies = [o.latency_ms for o in outcomes if o.error is None]
+    result: dict[str, Any] = {
+        "cases": len(outcomes),
+        "accuracy": share(answerable, lambda o: o.correct),
+        "token_f1": average([o.token_f1 for o in answerable if o.expected.get("answer")]),
+        "negative_rejection": share(unanswerable, lambda o: o.refused),
+        "false_refusal": share(answerable, lambda o: o.refused),
+        "crag_score": average([float(o.crag) for o in outcomes]),
+        "source_precision": average([o.source_precision for o in answered]),
+        "source_recall": average([o.source_recall for o in answered]),
+        "citation_recall": average([o.citation_recall for o in answered]),
+        "citation_precision": average([o.citation_precision for o in answered]),
+        "conflict_detection": share([o for o in outcomes if o.type == "conflict"],
+                                    lambda o: bool(o.conflict_detected)),
+        "latency_p50_ms": round(metrics.percentile(latencies, 0.5), 1),
+        "latency_p95_ms": round(metrics.percentile(latencies, 0.95), 1),
+        "prompt_tokens_mean": average([float(o.prompt_tokens) for o in outcomes]),
+        "completion_tokens_mean": average([float(o.completion_tokens) for o in outcomes]),
+        "errors": sum(1 for o in outcomes if o.error),
+        "passed": sum(1 for o in outcomes if o.passed),
+    }
+    if gold:
+        result.update({k: round(v, 3) for k, v in metrics.hits_and_mrr(gold).items()})
+    judged = [o for o in outcomes if o.judge is not None]
+    if judged:
+        result["judge_accuracy"] = share(judged, lambda o: bool(o.judge))
+    return result
+
