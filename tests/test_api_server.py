@@ -19,8 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import NEWER_SEED, OLDER_SEED, SEEDS
 from eval.servers import free_port, running_server
+from tests.conftest import NEWER_SEED, OLDER_SEED, SEEDS
 from tests.test_answer import CONFLICT_Q, WOUNDED_Q
 
 pytestmark = pytest.mark.integration

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from eval.servers import free_port, running_server
 from rag.knowledge_base import KnowledgeBase
 from rag.settings import load_settings
 from tests.conftest import NEWER_SEED, SEEDS
-from eval.servers import free_port, running_server
 
 pytestmark = pytest.mark.integration
 

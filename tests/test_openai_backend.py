@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from eval.servers import free_port, running_server
 from rag.errors import BackendUnavailableError
 from rag.knowledge_base import KnowledgeBase
 from rag.llm.model_files import bundled_model_path
 from rag.settings import load_settings
 from tests.conftest import SEEDS
-from eval.servers import free_port, running_server
 from tests.test_answer import WOUNDED_Q, assert_quotes_are_exact
 
 pytestmark = pytest.mark.integration
