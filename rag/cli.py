@@ -178,7 +178,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         body = [r.as_dict() for r in results]
         _print_json(body[0] if len(body) == 1 else body)
-    elif len(results) > 1:
+    elif args.matrix:
         print("\n" + reports.matrix_table(results))
     return EXIT_OK
 

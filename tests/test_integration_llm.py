@@ -63,3 +63,20 @@ def test_election_is_refused(default_kb: tuple[KnowledgeBase, Path]) -> None:
     kb, _ = default_kb
     answer = kb.ask(ELECTION_Q).as_dict()
     assert answer["refused"] is True and answer["citations"] == []
+
+
+def test_eval_cases_with_the_default_model(default_kb: tuple[KnowledgeBase, Path],
+                                           tmp_path: Path) -> None:
+    from eval.cases import load_dataset
+    from eval.runner import run_eval
+
+    kb, _ = default_kb
+    dataset = load_dataset("seeds")
+    chosen = {"wounded-troops", "air-defense-system", "election-2020", "conflict-resumed"}
+    subset = dataset.model_copy(update={"cases": [c for c in dataset.cases if c.id in chosen]})
+    report = run_eval(subset, kb.settings, tmp_path)
+    assert report.backend["llm"] == "llama-cpp:qwen2.5-coder-1.5b-instruct-q4_k_m"
+    failed = [(o.id, o.got) for o in report.outcomes if not o.passed]
+    assert not failed
+    assert report.metrics["conflict_detection"] == 1.0
+    assert report.metrics["prompt_tokens_mean"] > 0

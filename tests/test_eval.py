@@ -1,0 +1,208 @@
+"""The eval harness: datasets, metrics, the runner and its reports, and quality floors.
+
+The floors were set from measured runs (README, "Eval"): the seeds set with the
+`extractive` backend and MiniLM scored accuracy 0.828, negative rejection 0.50,
+CRAG 0.543, source recall 0.966, citation precision 1.0, conflict detection 1.0.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eval import metrics
+from eval.cases import Case, load_dataset, load_multihop
+from eval.report import write
+from eval.runner import run_eval
+from rag.errors import ConfigError
+from rag.settings import Settings
+from tests.conftest import BENCH
+
+SEEDS_CASES = load_dataset("seeds")
+
+
+# -- datasets --------------------------------------------------------------------------------
+
+def test_seeds_set_is_large_and_covers_every_type() -> None:
+    assert len(SEEDS_CASES.cases) >= 30
+    kinds = {case.type for case in SEEDS_CASES.cases}
+    assert kinds == {"factual", "temporal", "conflict", "unanswerable", "summary"}
+    assert SEEDS_CASES.corpus is not None and SEEDS_CASES.corpus.name == "seeds"
+    for case in SEEDS_CASES.cases:
+        for source in case.sources:
+            assert (SEEDS_CASES.corpus / source).is_file(), (case.id, source)
+
+
+@pytest.mark.parametrize(("text", "error"), [
+    ("name: x\ncases:\n  - {id: a, type: factual, question: q, answer: b, colour: red}",
+     "colour"),
+    ("name: x\ncases:\n  - {id: a, type: factual, question: q, answer: b}\n"
+     "  - {id: a, type: factual, question: q, answer: b}", "appears twice"),
+    ("name: x\ncases:\n  - {id: a, type: unanswerable, question: q, answer: b}",
+     "unanswerable case has no answer"),
+    ("name: x\ncases:\n  - {id: a, type: factual, question: q}", "needs `answer` or `facts`"),
+    ("name: x\ncases:\n  - {id: a, type: guess, question: q, answer: b}", "type"),
+    ("name: x\ncases: [", "invalid"),
+])
+def test_invalid_datasets_are_rejected_with_the_reason(tmp_path: Path, text: str,
+                                                       error: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=error):
+        load_dataset(str(path))
+
+
+def test_unknown_dataset_name_lists_the_bundled_ones() -> None:
+    with pytest.raises(ConfigError, match="bundled: seeds"):
+        load_dataset("nope")
+
+
+def test_multihop_adapter(tmp_path: Path) -> None:
+    rows = [
+        {"id": "q1", "question": "Who?", "answer": "Alameda Research", "type": "inference_query",
+         "evidence_files": ["mhr_1.txt"], "answer_normalized": "Alameda Research",
+         "should_refuse": False, "evidence": [{"file": "mhr_1.txt", "fact": "Alameda did it."}]},
+        {"id": "q2", "question": "Nobody?", "answer": "Insufficient information.",
+         "type": "null_query", "evidence_files": [], "should_refuse": True, "evidence": []},
+    ]
+    path = tmp_path / "questions.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    dataset = load_multihop(path)
+    first, second = dataset.cases
+    assert first.type == "inference" and first.answer == "Alameda Research"
+    assert first.gold_facts == ["Alameda did it."] and first.sources == ["mhr_1.txt"]
+    assert second.type == "unanswerable" and second.answer is None
+    path.write_text('{"id": "q3"}')
+    with pytest.raises(ConfigError, match="questions.jsonl:1"):
+        load_multihop(path)
+
+
+@pytest.mark.skipif(not BENCH.exists(), reason="needs ../shared/benchdata/multihop")
+def test_multihop_questions_file_loads() -> None:
+    dataset = load_dataset(str(BENCH / "questions.jsonl"))
+    assert len(dataset.cases) == 77 and dataset.corpus == BENCH / "corpus"
+    answerable = [c for c in dataset.cases if c.answerable]
+    assert all(c.gold_facts for c in answerable)
+
+
+# -- metrics ---------------------------------------------------------------------------------
+
+def case(**fields: Any) -> Case:
+    return Case(**{"id": "c", "type": "factual", "question": "q", **fields})
+
+
+def test_normalize_and_match() -> None:
+    assert metrics.normalize("The U.S. deployed 5,200 troops!") == "u s deployed 5200 troops"
+    assert metrics.contains("It wounded 50 American troops.", "50")
+    assert not metrics.contains("It wounded 150 troops.", "50")
+    assert metrics.correct(case(answer="Mark Esper", accept=["Esper"]), "Esper said so.")
+    assert metrics.correct(case(facts=["resumed", "2020-01-30"]),
+                           "They resumed, per the 2020-01-30 report.")
+    assert not metrics.correct(case(facts=["resumed", "2020-01-30"]), "They resumed.")
+
+
+def test_token_f1_and_crag() -> None:
+    assert metrics.token_f1("Mark Esper", "Mark Esper") == 1.0
+    assert metrics.token_f1("Mark Esper", "Esper") == pytest.approx(2 / 3)
+    assert metrics.token_f1("Mark Esper", "Milley") == 0.0
+    assert metrics.crag(True, False, True) == 1
+    assert metrics.crag(True, True, False) == 0
+    assert metrics.crag(True, False, False) == -1
+    assert metrics.crag(False, True, False) == 1
+    assert metrics.crag(False, False, False) == -1
+
+
+def test_citation_metrics() -> None:
+    assert metrics.source_scores(["a", "b"], ["a", "a", "c"]) == (0.5, 0.5)
+    assert metrics.source_scores([], []) == (1.0, 1.0)
+    citations = [{"n": 1, "supported": True}, {"n": 2, "supported": False}]
+    recall, precision = metrics.sentence_scores("One [1]. Two [2]. Three.", citations)
+    assert recall == pytest.approx(1 / 3) and precision == 0.5
+
+
+def test_retrieval_metrics() -> None:
+    gold = case(answer="x", gold_facts=["the  gold\nfact"])
+    assert metrics.retrieval_ranks(gold, ["nothing", "has the gold fact here"]) == 2
+    assert metrics.retrieval_ranks(gold, ["nothing"]) is None
+    scores = metrics.hits_and_mrr([1, 5, None, 11])
+    assert scores == {"hits@4": 0.25, "hits@10": 0.5, "mrr@10": pytest.approx((1 + 0.2) / 4)}
+
+
+# -- the runner ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def seeds_report(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from rag.settings import load_settings
+
+    out = tmp_path_factory.mktemp("eval")
+    settings = load_settings({"RAG_DATA_DIR": str(out / "data"), "RAG_LLM": "extractive"})
+    report = run_eval(SEEDS_CASES, settings, out)
+    return report, write(report, out)
+
+
+def test_seeds_floors_with_the_extractive_backend(seeds_report: Any) -> None:
+    report, _ = seeds_report
+    m = report.metrics
+    assert m["cases"] == len(SEEDS_CASES.cases) and m["errors"] == 0
+    assert m["accuracy"] >= 0.80
+    assert m["false_refusal"] <= 0.05
+    assert m["negative_rejection"] >= 0.50
+    assert m["crag_score"] >= 0.50
+    assert m["source_recall"] >= 0.90 and m["source_precision"] >= 0.85
+    assert m["citation_precision"] >= 0.95 and m["citation_recall"] >= 0.80
+    assert m["conflict_detection"] == 1.0
+    assert report.by_type["temporal"]["accuracy"] >= 0.85
+
+
+def test_reports_show_every_failed_case(seeds_report: Any) -> None:
+    report, paths = seeds_report
+    data = json.loads(paths["json"].read_text())
+    assert data["metrics"] == report.metrics
+    assert len(data["cases"]) == len(SEEDS_CASES.cases)
+    markdown = paths["md"].read_text()
+    failed = [c for c in data["cases"] if not c["passed"]]
+    assert f"## Failed cases ({len(failed)})" in markdown
+    for failure in failed:
+        assert f"### {failure['id']} ({failure['type']})" in markdown
+        assert failure["question"] in markdown
+    assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_rag_eval_cli(rag: Callable[..., Any], tmp_path: Path) -> None:
+    code, report, _ = rag("eval", "--llm", "extractive", "--limit", "4",
+                          "--out", str(tmp_path / "out"), "--json")
+    assert code == 0
+    assert report["metrics"]["cases"] == 4
+    assert report["backend"]["embeddings"] == "hash-256"
+    assert {p.name for p in (tmp_path / "out").iterdir()} >= {"report.json", "report.md",
+                                                              "report.png"}
+
+
+def test_rag_eval_matrix(rag: Callable[..., Any], tmp_path: Path,
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAG_EVAL_LLMS", "extractive")
+    monkeypatch.setenv("RAG_EVAL_EMBEDDINGS", "hash,minilm")
+    monkeypatch.setenv("RAG_HASH_DIM", "64")
+    code, text, _ = rag("eval", "--matrix", "--limit", "3", "--out", str(tmp_path))
+    assert code == 0
+    assert ("| metric | extractive / hash-64 | extractive / sentence-transformers/"
+            "all-MiniLM-L6-v2 |") in text
+    assert (tmp_path / "extractive-hash" / "report.md").is_file()
+    assert (tmp_path / "extractive-minilm" / "report.md").is_file()
+
+
+def test_eval_without_a_corpus_is_a_clear_error(rag: Callable[..., Any],
+                                                tmp_path: Path) -> None:
+    path = tmp_path / "set.yaml"
+    path.write_text("name: x\ncases:\n  - {id: a, type: factual, question: q, answer: b}\n")
+    code, _, err = rag("eval", "--dataset", str(path), "--out", str(tmp_path / "o"))
+    assert code == 2 and "--corpus" in err
+
+
+def test_matrix_settings_parse_comma_lists(make_settings: Callable[..., Settings]) -> None:
+    settings = make_settings(eval={"llms": "extractive,openai", "embeddings": "hash"})
+    assert settings.eval.llms == ["extractive", "openai"]
