@@ -22,6 +22,7 @@ from pathlib import Path
 
 import httpx
 
+from eval.metrics import percentile
 from eval.servers import free_port, running_server
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -32,11 +33,6 @@ QUESTIONS = [
     "What air defense system does the US want to bring into Iraq?",
     "Who won the 2020 US presidential election?",
 ]
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 async def timed_ask(client: httpx.AsyncClient, question: str) -> tuple[int, float, str]:
