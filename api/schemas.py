@@ -71,14 +71,14 @@ class AnswerOut(BaseModel):
     citations: list[CitationOut]
     conflicts: list[ConflictOut]
     backend: Backend
-    timings: dict[str, float]
+    timings: dict[str, int | float]
 
 
 class SummaryOut(BaseModel):
     summary: str
     citations: list[CitationOut]
     backend: Backend
-    timings: dict[str, float]
+    timings: dict[str, int | float]
 
 
 class HitOut(BaseModel):
