@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -45,3 +48,20 @@ def running_server(command: Sequence[str], ready_url: str, log_path: Path,
                 server.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 server.kill()
+
+
+def rag_serve(work: Path, **env: str) -> tuple[list[str], dict[str, str], str]:
+    """Command, environment and base URL for `rag serve` on a free port, with the seeds.
+
+    The server's data folder is `work/data`; `env` adds or overrides RAG_* settings
+    (none are inherited from the caller's environment).
+    """
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    environment.update({"RAG_DATA_DIR": str(work / "data"), **env})
+    seeds = work / "seeds"
+    if not seeds.exists():
+        shutil.copytree(Path(__file__).resolve().parents[1] / "seeds", seeds)
+    rag = Path(sys.executable).with_name("rag")
+    return ([str(rag), "serve", "--port", str(port), "--ingest", str(seeds)], environment,
+            f"http://127.0.0.1:{port}")

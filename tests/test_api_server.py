@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from eval.servers import free_port, running_server
-from tests.conftest import NEWER_SEED, OLDER_SEED, SEEDS
+from eval.servers import rag_serve, running_server
+from tests.conftest import NEWER_SEED, OLDER_SEED
 from tests.test_answer import CONFLICT_Q, WOUNDED_Q
 
 pytestmark = pytest.mark.integration
@@ -29,21 +28,11 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 
-def serve(tmp: Path, **env: str) -> tuple[list[str], dict[str, str], str]:
-    port = free_port()
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    environment.update({"RAG_DATA_DIR": str(tmp / "data"), "RAG_LLM": "extractive", **env})
-    seeds = tmp / "seeds"
-    shutil.copytree(SEEDS, seeds)
-    command = [str(RAG), "serve", "--port", str(port), "--ingest", str(seeds)]
-    return command, environment, f"http://127.0.0.1:{port}"
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`rag serve` with the real MiniLM embedder and extractive answers, seeds ingested."""
     tmp = tmp_path_factory.mktemp("serve")
-    command, env, url = serve(tmp)
+    command, env, url = rag_serve(tmp, RAG_LLM="extractive")
     with running_server(command, f"{url}/ready", tmp / "serve.log", env=env):
         yield url
 
@@ -146,7 +135,7 @@ def test_web_page_answers_and_opens_a_cited_passage(server: str) -> None:
 
 def test_schemathesis_finds_no_server_errors(tmp_path: Path) -> None:
     """Fuzz every operation of /openapi.json on a scratch server (it uploads and deletes)."""
-    command, env, url = serve(tmp_path, RAG_EMBEDDINGS="hash")
+    command, env, url = rag_serve(tmp_path, RAG_LLM="extractive", RAG_EMBEDDINGS="hash")
     with running_server(command, f"{url}/ready", tmp_path / "serve.log", env=env):
         run = subprocess.run(
             [str(RAG.with_name("schemathesis")), "run", f"{url}/openapi.json",

@@ -13,20 +13,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import shutil
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import httpx
 
 from eval.metrics import percentile
-from eval.servers import free_port, running_server
+from eval.servers import rag_serve, running_server
 
 PROJECT = Path(__file__).resolve().parents[2]
-RAG = Path(sys.executable).with_name("rag")
 QUESTIONS = [
     "Have joint operations between Iraq and the US-led coalition resumed?",
     "How many American troops were wounded in the attack on Ain al-Asad?",
@@ -64,20 +60,9 @@ async def health_during(url: str, seconds: float) -> list[float]:
     return latencies
 
 
-def server(work: Path, **env: str) -> tuple[list[str], dict[str, str], str]:
-    port = free_port()
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    environment.update({"RAG_DATA_DIR": str(work / "data"), **env})
-    seeds = work / "seeds"
-    if not seeds.exists():
-        shutil.copytree(PROJECT / "seeds", seeds)
-    return ([str(RAG), "serve", "--port", str(port), "--ingest", str(seeds)], environment,
-            f"http://127.0.0.1:{port}")
-
-
 def extractive_load(work: Path, requests: int) -> None:
-    command, env, url = server(work / "extractive", RAG_LLM="extractive")
     (work / "extractive").mkdir(parents=True, exist_ok=True)
+    command, env, url = rag_serve(work / "extractive", RAG_LLM="extractive")
     with running_server(command, f"{url}/ready", work / "extractive.log", env=env):
         asyncio.run(burst(url, 8))  # warm up
         results, wall = asyncio.run(burst(url, requests))
@@ -93,7 +78,7 @@ def extractive_load(work: Path, requests: int) -> None:
 
 def llm_overload(work: Path, count: int) -> None:
     (work / "llm").mkdir(parents=True, exist_ok=True)
-    command, env, url = server(work / "llm", RAG_API_CONCURRENCY="1", RAG_API_QUEUE="2",
+    command, env, url = rag_serve(work / "llm", RAG_API_CONCURRENCY="1", RAG_API_QUEUE="2",
                                RAG_API_RETRY_AFTER="15")
     with running_server(command, f"{url}/ready", work / "llm.log", env=env, timeout_s=600):
         httpx.post(f"{url}/ask", json={"question": QUESTIONS[1]}, timeout=600)  # load model
