@@ -47,6 +47,17 @@ def status_for(exc: RagError) -> int:
     return 503
 
 
+INTERNAL = "internal error; the server log has the details"
+
+
+def describe(exc: Exception) -> tuple[str, int]:
+    """Message and status for a failure reported inside an already started stream."""
+    if isinstance(exc, RagError):
+        return str(exc), status_for(exc)
+    log.error("unexpected error while streaming", exc_info=exc)
+    return INTERNAL, 500
+
+
 def describe_validation(exc: RequestValidationError) -> list[dict[str, Any]]:
     errors = []
     for error in exc.errors():
@@ -89,5 +100,4 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return JSONResponse({"detail": "internal error; the server log has the details"},
-                            status_code=500)
+        return JSONResponse({"detail": INTERNAL}, status_code=500)

@@ -105,13 +105,18 @@ def conflict_detected(case: Case, citations: list[dict[str, Any]],
     return bool(conflicts) and set(case.sources) <= cited
 
 
-def retrieval_ranks(case: Case, ranked_texts: list[str]) -> int | None:
-    """Rank (1-based) of the first retrieved chunk that contains a gold fact; None if none."""
-    facts = [fold(f) for f in case.gold_facts]
+def first_hit(gold_facts: list[str], ranked_texts: list[str]) -> int | None:
+    """Rank (1-based) of the first text that contains a gold fact (white space folded)."""
+    facts = [fold(f) for f in gold_facts]
     for rank, text in enumerate(ranked_texts, 1):
         if any(fact in fold(text) for fact in facts):
             return rank
     return None
+
+
+def retrieval_ranks(case: Case, ranked_texts: list[str]) -> int | None:
+    """Rank of the first retrieved chunk that contains one of the case's gold facts."""
+    return first_hit(case.gold_facts, ranked_texts)
 
 
 def hits_and_mrr(ranks: list[int | None], depth: int = 10) -> dict[str, float]:

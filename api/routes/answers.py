@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import KB, ModelGate, reader
-from api.errors import responses, status_for, too_long
+from api.errors import describe, responses, too_long
 from api.schemas import (
     AnswerOut,
     AskRequest,
@@ -20,7 +20,6 @@ from api.schemas import (
     SummaryOut,
 )
 from api.streaming import TokenStream, sse
-from rag.errors import RagError
 
 router = APIRouter(tags=["answers"], dependencies=[Depends(reader)])
 
@@ -70,11 +69,9 @@ async def _answer_events(stream: TokenStream) -> AsyncIterator[str]:
             yield sse("token", {"text": value})
         elif kind == "done":
             yield sse("answer", value.as_dict())
-        elif isinstance(value, RagError):
-            yield sse("error", {"detail": str(value), "status": status_for(value)})
         else:
-            yield sse("error", {"detail": "internal error; the server log has the details",
-                                "status": 500})
+            detail, status = describe(value)
+            yield sse("error", {"detail": detail, "status": status})
 
 
 @router.post("/summarize", response_model=SummaryOut,

@@ -20,11 +20,10 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import KB, ModelGate, reader
-from api.errors import responses, status_for, too_long
+from api.errors import describe, responses, too_long
 from api.schemas import ChatRequest, ChatResponse, ModelList
 from api.streaming import TokenStream
 from rag.answer import Answer
-from rag.errors import RagError
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"], dependencies=[Depends(reader)])
 
@@ -117,7 +116,6 @@ async def _chunks(stream: TokenStream, completion_id: str, created: int) -> Asyn
                 rest = f"\n\nWith checked citations: {final}"
             yield chunk({"content": rest + sources_list(value)}, "stop", **_extras(value))
         else:
-            detail = str(value) if isinstance(value, RagError) else "internal error"
-            status = status_for(value) if isinstance(value, RagError) else 500
+            detail, status = describe(value)
             yield f"data: {json.dumps({'error': {'message': detail, 'code': status}})}\n\n"
         yield "data: [DONE]\n\n"

@@ -12,22 +12,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from eval.metrics import first_hit, hits_and_mrr
 from rag.knowledge_base import KnowledgeBase
 from rag.settings import load_settings
 
 PROJECT = Path(__file__).resolve().parents[2]
 DEFAULT_BENCH = PROJECT.parent / "shared/benchdata/multihop"
-
-
-def fold(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def naive_chunks(text: str, size: int = 1000, overlap: int = 200) -> list[str]:
@@ -45,14 +41,8 @@ def naive_chunks(text: str, size: int = 1000, overlap: int = 200) -> list[str]:
 
 
 def score(ranked: list[list[str]], facts: list[list[str]]) -> dict[str, float]:
-    hits4 = hits10 = reciprocal = 0.0
-    for texts, gold in zip(ranked, facts, strict=True):
-        found = [any(fact in fold(text) for fact in gold) for text in texts[:10]]
-        hits4 += any(found[:4])
-        hits10 += any(found)
-        reciprocal += next((1 / (rank + 1) for rank, hit in enumerate(found) if hit), 0.0)
-    n = len(ranked)
-    return {"hits@4": hits4 / n, "hits@10": hits10 / n, "mrr@10": reciprocal / n}
+    return hits_and_mrr([first_hit(gold, texts[:10])
+                         for texts, gold in zip(ranked, facts, strict=True)])
 
 
 def main() -> int:
@@ -66,7 +56,7 @@ def main() -> int:
         return 2
     questions = [json.loads(line) for line in (args.bench / "questions.jsonl").open()]
     questions = [q for q in questions if q["type"] != "null_query"]
-    facts = [[fold(e["fact"]) for e in q["evidence"]] for q in questions]
+    facts = [[e["fact"] for e in q["evidence"]] for q in questions]  # first_hit folds them
 
     kb = KnowledgeBase(load_settings({"RAG_DATA_DIR": str(args.store)}))
     report = kb.ingest([args.bench / "corpus"])
