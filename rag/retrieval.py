@@ -1,12 +1,18 @@
 """Hybrid retrieval: dense and BM25 rankings fused, aware of outlets and dates in the question.
 
-Reciprocal rank fusion adds 1/(60 + rank) over every ranking a chunk appears
-in. Besides the dense and BM25 rankings over the whole store, a question that
-names an outlet ("...reported by The Verge and Fortune") adds both rankings
-restricted to those outlets, and a question that names a date or month adds a
-ranking of the candidates published then. The fused list is then capped per
-source, so one long article cannot crowd out the others a multi-article
-question needs.
+Reciprocal rank fusion adds weight/(60 + rank) over every ranking a chunk
+appears in. Besides the dense and BM25 rankings over the whole store, a
+question that names an outlet ("...reported by The Verge and Fortune") adds
+both rankings restricted to those outlets, and a question that names a date or
+month adds a ranking of the candidates published then. The fused list is then
+capped per source, so one long article cannot crowd out the others a
+multi-article question needs.
+
+The embedder reads the question's topic only: outlet names and framing words
+("the article", "reported by") are handled by the outlet filter and would only
+pull the question vector away from the passages. Dense rankings weigh
+`dense_weight` against BM25's 1.0: news questions hinge on names and numbers,
+which a small embedding model blurs (see eval/benchmarks/retrieval_quality.py).
 """
 
 from __future__ import annotations
@@ -60,11 +66,27 @@ def mentioned_periods(question: str) -> list[str]:
     return periods
 
 
-def fuse(rankings: Sequence[Sequence[str]]) -> list[str]:
+_FRAMING = re.compile(r"\b(?:according to|(?:as )?reported by|articles?|reports?|reported)\b", re.I)
+
+
+def topic_query(question: str, outlets: Sequence[str]) -> str:
+    """`question` without the outlet names it mentions and words that frame it as about articles."""
+    names = sorted({alias for outlet in outlets for alias in outlet_aliases(outlet) | {outlet}},
+                   key=len, reverse=True)
+    text = question
+    for name in names:
+        text = re.sub(r"(?<!\w)(?:the\s+)?['‘’\"]?" + re.escape(name) + r"['‘’\"]?(?!\w)",
+                      " ", text, flags=re.I)
+    text = re.sub(r"\s+", " ", _FRAMING.sub(" ", text)).strip()
+    return text or question
+
+
+def fuse(rankings: Sequence[tuple[float, Sequence[str]]]) -> list[str]:
+    """Chunk ids by weighted reciprocal rank fusion over `(weight, ranking)` pairs."""
     scores: dict[str, float] = defaultdict(float)
-    for ranking in rankings:
+    for weight, ranking in rankings:
         for rank, chunk_id in enumerate(ranking):
-            scores[chunk_id] += 1.0 / (RRF_K + rank + 1)
+            scores[chunk_id] += weight / (RRF_K + rank + 1)
     return sorted(scores, key=lambda chunk_id: -scores[chunk_id])
 
 
@@ -81,7 +103,6 @@ class HybridRetriever:
         """The `k` best chunks for `question`, best first, at most `per_source` per source."""
         if not question.strip() or self.store.count() == 0:
             return []
-        vector = self.embedder.embed_query(question)
         n = self.settings.candidates
         where = _where(as_of, sources)
 
@@ -107,18 +128,21 @@ class HybridRetriever:
                 found.setdefault(chunk.id, chunk)
             return [chunk.id for chunk, _ in pairs]
 
-        rankings = [dense(where), lexical(allowed())]
+        lexical_ranking = lexical(allowed())
         outlets = mentioned_outlets(question, sorted({c.outlet for c in self.lexical.chunks
                                                       if c.outlet}))
+        vector = self.embedder.embed_query(topic_query(question, outlets))
+        dense_weight = self.settings.dense_weight
+        rankings = [(dense_weight, dense(where)), (1.0, lexical_ranking)]
         if outlets:
             outlet_filter = {"outlet": {"$in": outlets}}
-            rankings.append(dense(outlet_filter if where is None else
-                                  {"$and": [where, outlet_filter]}))
-            rankings.append(lexical(allowed(lambda c: c.outlet in outlets)))
+            rankings.append((dense_weight, dense(outlet_filter if where is None else
+                                                 {"$and": [where, outlet_filter]})))
+            rankings.append((1.0, lexical(allowed(lambda c: c.outlet in outlets))))
         fused = fuse(rankings)
         periods = mentioned_periods(question)
         if periods:
-            rankings.append([cid for cid in fused if _in_periods(found[cid], periods)])
+            rankings.append((1.0, [cid for cid in fused if _in_periods(found[cid], periods)]))
             fused = fuse(rankings)
 
         chosen: list[str] = []

@@ -99,6 +99,12 @@ class RetrievalSettings(_Section):
     candidates: int = _env(
         "RAG_RETRIEVAL_CANDIDATES", "Chunks taken from each of dense and BM25 search.", 40, ge=1
     )
+    dense_weight: float = _env(
+        "RAG_RETRIEVAL_DENSE_WEIGHT",
+        "Weight of the dense (embedding) rankings in rank fusion; BM25's weight is 1.",
+        0.5,
+        ge=0.0,
+    )
     per_source: int = _env(
         "RAG_RETRIEVAL_PER_SOURCE",
         "Most chunks of one source among the top results, for diversity across sources.",

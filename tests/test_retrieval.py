@@ -1,0 +1,46 @@
+"""The question-reading helpers of hybrid retrieval: outlets, periods, topic, fusion."""
+
+from __future__ import annotations
+
+from rag.retrieval import fuse, mentioned_outlets, mentioned_periods, outlet_aliases, topic_query
+
+OUTLETS = ["The Verge", "Fortune", "SpaceWar.com (AFP)", "Cnbc | World Business News Leader"]
+
+
+def test_outlet_aliases_cover_the_short_names_questions_use() -> None:
+    assert {"the verge", "verge"} <= outlet_aliases("The Verge")
+    assert {"spacewar", "afp"} <= outlet_aliases("SpaceWar.com (AFP)")
+    assert "cnbc" in outlet_aliases("Cnbc | World Business News Leader")
+
+
+def test_mentioned_outlets_match_whole_names_only() -> None:
+    question = "Does the article from The Verge agree with Fortune and the AFP report?"
+    assert mentioned_outlets(question, OUTLETS) == ["Fortune", "SpaceWar.com (AFP)", "The Verge"]
+    assert mentioned_outlets("Is fortunetelling news?", OUTLETS) == []
+
+
+def test_mentioned_periods_are_date_prefixes() -> None:
+    assert mentioned_periods("What did Fortune report on October 4, 2023?") == ["2023-10-04"]
+    assert mentioned_periods("Which deals ran in November 2023?") == ["2023-11"]
+    assert mentioned_periods("Who won?") == []
+
+
+def test_topic_query_drops_outlets_and_framing_but_keeps_the_topic() -> None:
+    question = ("Does 'The Verge' article suggest that FTX grew too fast, "
+                "while the report by Fortune blames fraud?")
+    topic = topic_query(question, ["The Verge", "Fortune"])
+    assert "Verge" not in topic and "Fortune" not in topic and "article" not in topic
+    assert "FTX grew too fast" in topic and "blames fraud" in topic
+    assert topic_query("How many troops does the AFP report?", ["SpaceWar.com (AFP)"]) == \
+        "How many troops does ?"
+
+
+def test_topic_query_of_nothing_but_an_outlet_is_the_question() -> None:
+    assert topic_query("The Verge", ["The Verge"]) == "The Verge"
+
+
+def test_fuse_adds_weighted_reciprocal_ranks() -> None:
+    assert fuse([(1.0, ["a", "b"]), (1.0, ["b", "c"])]) == ["b", "a", "c"]
+    # Down-weighted, a ranking cannot overturn an equal-rank disagreement.
+    assert fuse([(0.5, ["x", "y"]), (1.0, ["y", "x"])]) == ["y", "x"]
+    assert fuse([(0.0, ["x"]), (1.0, ["y"])])[0] == "y"
