@@ -74,7 +74,8 @@ class AnswerChain:
         hits = self.retriever.retrieve(state["question"], state["k"], state["as_of"],
                                        state["sources"])
         passages = select_passages(state["question"], hits, self.embedder,
-                                   self.settings.retrieval.context_sentences)
+                                   self.settings.retrieval.context_sentences,
+                                   relative_cutoff=self.settings.retrieval.context_cutoff)
         best = max((p.relevance for p in passages), default=0.0)
         return {**state, "passages": passages,
                 "answerable": best >= self.settings.retrieval.min_relevance,

@@ -114,6 +114,14 @@ class RetrievalSettings(_Section):
     context_sentences: int = _env(
         "RAG_CONTEXT_SENTENCES", "Sentences the model reads for one answer.", 8, ge=1
     )
+    context_cutoff: float = _env(
+        "RAG_CONTEXT_CUTOFF",
+        "Sentences below this share of the best sentence's relevance stay out of the prompt "
+        "(0-1; higher: shorter prompts, faster answers).",
+        0.6,
+        ge=0.0,
+        le=1.0,
+    )
     min_relevance: float = _env(
         "RAG_MIN_RELEVANCE",
         "Below this relevance of the best passage, the answer is a refusal (0-1).",

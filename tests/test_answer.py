@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Generator
 from datetime import date
 from pathlib import Path
 
 import jinja2
 import pytest
 
+from rag.answer import AnswerChain
 from rag.knowledge_base import KnowledgeBase
+from rag.llm.base import LLM, Message, Usage
 from rag.prompting import render
 from rag.settings import Settings
 from tests.conftest import NEWER_SEED, OLDER_SEED
@@ -108,3 +111,32 @@ def test_conflict_is_not_reported_for_an_unrelated_answer(extractive: KnowledgeB
     answer = extractive.ask("How many US troops are deployed in the country, around 5,200?")
     assert "5,200" in answer.answer
     assert answer.conflicts == [] and "disagree" not in answer.answer
+
+
+class RecordingLLM(LLM):
+    """Answers with one cited sentence and keeps the prompts it was given."""
+
+    def __init__(self) -> None:
+        self.prompts: list[str] = []
+
+    @property
+    def model_id(self) -> str:
+        return "recording"
+
+    def _stream(self, messages: list[Message], max_tokens: int
+                ) -> Generator[str, None, Usage]:
+        self.prompts.append(messages[-1]["content"])
+        yield "Iran's missile attack wounded 50 American troops [1]."
+        return Usage(10, 10)
+
+
+def test_context_cutoff_setting_shortens_the_prompt(extractive: KnowledgeBase) -> None:
+    counts = []
+    for cutoff in (0.0, 0.9):
+        settings = extractive.settings.model_copy(update={
+            "retrieval": extractive.settings.retrieval.model_copy(
+                update={"context_cutoff": cutoff})})
+        llm = RecordingLLM()
+        AnswerChain(settings, extractive.retriever, extractive.embedder, llm).ask(WOUNDED_Q)
+        counts.append(len(re.findall(r"^\[\d+\] ", llm.prompts[0], flags=re.M)))
+    assert 1 <= counts[1] < counts[0] <= extractive.settings.retrieval.context_sentences
