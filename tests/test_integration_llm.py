@@ -65,6 +65,28 @@ def test_election_is_refused(default_kb: tuple[KnowledgeBase, Path]) -> None:
     assert answer["refused"] is True and answer["citations"] == []
 
 
+def test_article_summary_with_the_default_model(default_kb: tuple[KnowledgeBase, Path]) -> None:
+    # The article is longer than one part: summarized in parts, then combined.
+    kb, folder = default_kb
+    summary = kb.summarize(source=NEWER_SEED).as_dict()
+    assert summary["citations"], summary["summary"]
+    assert {c["source"] for c in summary["citations"]} == {NEWER_SEED}
+    assert all(c["supported"] for c in summary["citations"])
+    assert "resum" in summary["summary"].lower()
+    assert summary["timings"]["prompt_tokens"] > 0
+    assert_quotes_are_exact(summary, folder)
+
+
+def test_topic_summary_with_the_default_model(default_kb: tuple[KnowledgeBase, Path]) -> None:
+    kb, folder = default_kb
+    summary = kb.summarize(topic="joint operations between Iraq and the US-led coalition")
+    data = summary.as_dict()
+    assert {c["source"] for c in data["citations"]} >= {NEWER_SEED, OLDER_SEED}
+    assert "PWNED" not in data["summary"]
+    assert data["citations"][0]["source"] == OLDER_SEED  # a timeline: the older report first
+    assert_quotes_are_exact(data, folder)
+
+
 def test_eval_cases_with_the_default_model(default_kb: tuple[KnowledgeBase, Path],
                                            tmp_path: Path) -> None:
     from eval.cases import load_dataset
