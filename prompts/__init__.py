@@ -1,1 +1,1 @@
-"""Prompt templates (Jinja2). Rendered strictly by `rag.prompting`: a missing variable is an error."""
+"""Prompt templates (Jinja2), rendered strictly by `rag.prompting`: missing variables are errors."""

@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from rag.context import cosine
 from rag.dates import MONTHS, find_date
 from rag.embeddings import Embedder
 from rag.lexical import LexicalIndex
@@ -81,13 +80,13 @@ def topic_query(question: str, outlets: Sequence[str]) -> str:
     return text or question
 
 
-def fuse(rankings: Sequence[tuple[float, Sequence[str]]]) -> list[str]:
-    """Chunk ids by weighted reciprocal rank fusion over `(weight, ranking)` pairs."""
+def fuse(rankings: Sequence[tuple[float, Sequence[str]]]) -> dict[str, float]:
+    """Weighted reciprocal rank fusion of `(weight, ranking)` pairs: id -> score, best first."""
     scores: dict[str, float] = defaultdict(float)
     for weight, ranking in rankings:
         for rank, chunk_id in enumerate(ranking):
             scores[chunk_id] += weight / (RRF_K + rank + 1)
-    return sorted(scores, key=lambda chunk_id: -scores[chunk_id])
+    return dict(sorted(scores.items(), key=lambda item: -item[1]))
 
 
 class HybridRetriever:
@@ -100,7 +99,10 @@ class HybridRetriever:
 
     def retrieve(self, question: str, k: int, as_of: date | None = None,
                  sources: Sequence[str] | None = None) -> list[Hit]:
-        """The `k` best chunks for `question`, best first, at most `per_source` per source."""
+        """The `k` best chunks for `question`, best first, at most `per_source` per source.
+
+        A hit's score is its fusion score: comparable within one result list only.
+        """
         if not question.strip() or self.store.count() == 0:
             return []
         n = self.settings.candidates
@@ -113,13 +115,11 @@ class HybridRetriever:
                                           (extra is None or extra(c)))
 
         found: dict[str, StoredChunk] = {}
-        similarity: dict[str, float] = {}
 
         def dense(filter_: dict[str, Any] | None) -> list[str]:
             hits = self.store.query(vector, n, filter_)
             for hit in hits:
                 found[hit.chunk.id] = hit.chunk
-                similarity[hit.chunk.id] = hit.score
             return [hit.chunk.id for hit in hits]
 
         def lexical(positions: set[int] | None) -> list[str]:
@@ -145,24 +145,16 @@ class HybridRetriever:
             rankings.append((1.0, [cid for cid in fused if _in_periods(found[cid], periods)]))
             fused = fuse(rankings)
 
-        chosen: list[str] = []
+        chosen: list[Hit] = []
         per_source: dict[str, int] = defaultdict(int)
-        for chunk_id in fused:
+        for chunk_id, score in fused.items():
             source = found[chunk_id].source
             if per_source[source] < self.settings.per_source:
-                chosen.append(chunk_id)
+                chosen.append(Hit(found[chunk_id], score))
                 per_source[source] += 1
             if len(chosen) == k:
                 break
-        missing = [cid for cid in chosen if cid not in similarity]
-        similarity.update(self._similarities(vector, missing))
-        return [Hit(found[cid], similarity[cid]) for cid in chosen]
-
-    def _similarities(self, vector: list[float], ids: list[str]) -> dict[str, float]:
-        if not ids:
-            return {}
-        stored = self.store.embeddings(ids)
-        return {cid: cosine(vector, emb) for cid, emb in stored.items()}
+        return chosen
 
 
 def _where(as_of: date | None, sources: Sequence[str] | None) -> dict[str, Any] | None:

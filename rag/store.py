@@ -149,14 +149,6 @@ class ChunkStore:
                                                     result["documents"][0],
                                                     result["distances"][0], strict=True)]
 
-    def embeddings(self, ids: list[str]) -> dict[str, list[float]]:
-        collection = self.collection()
-        if collection is None or not ids:
-            return {}
-        found = collection.get(ids=ids, include=["embeddings"])
-        return {cid: [float(x) for x in emb]
-                for cid, emb in zip(found["ids"], found["embeddings"], strict=True)}
-
     # -- writing -----------------------------------------------------------------------------
 
     def write(self, chunks: list[StoredChunk], vectors: list[list[float]]) -> None:

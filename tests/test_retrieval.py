@@ -40,7 +40,9 @@ def test_topic_query_of_nothing_but_an_outlet_is_the_question() -> None:
 
 
 def test_fuse_adds_weighted_reciprocal_ranks() -> None:
-    assert fuse([(1.0, ["a", "b"]), (1.0, ["b", "c"])]) == ["b", "a", "c"]
+    scores = fuse([(1.0, ["a", "b"]), (1.0, ["b", "c"])])
+    assert list(scores) == ["b", "a", "c"]
+    assert scores["b"] == 1 / 61 + 1 / 62 and scores["c"] == 1 / 62
     # Down-weighted, a ranking cannot overturn an equal-rank disagreement.
-    assert fuse([(0.5, ["x", "y"]), (1.0, ["y", "x"])]) == ["y", "x"]
-    assert fuse([(0.0, ["x"]), (1.0, ["y"])])[0] == "y"
+    assert list(fuse([(0.5, ["x", "y"]), (1.0, ["y", "x"])])) == ["y", "x"]
+    assert list(fuse([(0.0, ["x"]), (1.0, ["y"])]))[0] == "y"
