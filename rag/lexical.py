@@ -20,6 +20,7 @@ class LexicalIndex:
         self._signature: tuple[int, int, float] | None = None
         self._bm25: Any = None
         self.chunks: list[StoredChunk] = []
+        self._outlets: list[str] = []
 
     def _ensure(self) -> None:
         signature = self.store.signature()
@@ -35,6 +36,7 @@ class LexicalIndex:
             bm25.index([terms(f"{c.title} {c.outlet or ''} {c.text}") or ["_"] for c in chunks],
                        show_progress=False)
         self._bm25, self.chunks, self._signature = bm25, chunks, signature
+        self._outlets = sorted({c.outlet for c in chunks if c.outlet})
 
     def search(self, query: str, k: int, allowed: set[int] | None = None
                ) -> list[tuple[StoredChunk, float]]:
@@ -51,6 +53,12 @@ class LexicalIndex:
                 scores = np.where(mask, scores, 0.0)
             order = np.argsort(-scores)[:k]
             return [(self.chunks[i], float(scores[i])) for i in order if scores[i] > 0]
+
+    def outlets(self) -> list[str]:
+        """The outlet names of the stored chunks, sorted."""
+        with self._lock:
+            self._ensure()
+            return self._outlets
 
     def positions(self, predicate: Any) -> set[int]:
         with self._lock:

@@ -128,12 +128,10 @@ class HybridRetriever:
                 found.setdefault(chunk.id, chunk)
             return [chunk.id for chunk, _ in pairs]
 
-        lexical_ranking = lexical(allowed())
-        outlets = mentioned_outlets(question, sorted({c.outlet for c in self.lexical.chunks
-                                                      if c.outlet}))
+        outlets = mentioned_outlets(question, self.lexical.outlets())
         vector = self.embedder.embed_query(topic_query(question, outlets))
         dense_weight = self.settings.dense_weight
-        rankings = [(dense_weight, dense(where)), (1.0, lexical_ranking)]
+        rankings = [(dense_weight, dense(where)), (1.0, lexical(allowed()))]
         if outlets:
             outlet_filter = {"outlet": {"$in": outlets}}
             rankings.append((dense_weight, dense(outlet_filter if where is None else

@@ -99,7 +99,7 @@ def main() -> int:
               f"{'Hits@10':>9}")
     for weight in weights:
         settings = kb.settings.retrieval.model_copy(update={"dense_weight": weight})
-        retriever = HybridRetriever(kb.store, kb.embedder, kb.retriever.lexical, settings)
+        retriever = HybridRetriever(kb.store, kb.embedder, kb.lexical, settings)
         ranked = [[hit.chunk.text for hit in retriever.retrieve(q["question"], 10)]
                   for q in questions]
         s, even, odd = (score(ranked[i::step], facts[i::step])
