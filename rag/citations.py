@@ -46,8 +46,13 @@ def support(sentence: str, passage: Passage, sentence_vector: list[float]) -> bo
     return lexical >= 0.6 or (semantic >= 0.6 and lexical >= 0.3)
 
 
+def _numbers(group: str) -> list[int]:
+    """The passage numbers in one marker's group: "2, 3" -> [2, 3]."""
+    return [int(n) for n in re.split(r"\s*[,;]\s*", group)]
+
+
 def _keep(match: re.Match[str], by_n: dict[int, Passage]) -> str:
-    numbers = [n for n in re.split(r"\s*[,;]\s*", match.group(1)) if int(n) in by_n]
+    numbers = [n for n in _numbers(match.group(1)) if n in by_n]
     return " " + "".join(f"[{n}]" for n in numbers) if numbers else ""
 
 
@@ -68,8 +73,7 @@ def cite(answer: str, passages: list[Passage], embedder: Embedder) -> tuple[str,
     rebuilt: list[str] = []
     support_of: dict[int, bool] = {}
     for sentence, plain, vector in zip(sentences, bare, vectors, strict=True):
-        marked = [int(n) for group in MARKER.findall(sentence)
-                  for n in re.split(r"\s*[,;]\s*", group)]
+        marked = [n for group in MARKER.findall(sentence) for n in _numbers(group)]
         cited = list(dict.fromkeys(n for n in marked if n in by_n))
         # Markers stay where the model put them; those naming no passage are removed.
         text = MARKER.sub(lambda m: _keep(m, by_n), sentence).strip()
