@@ -75,7 +75,8 @@ class AnswerChain:
                                        state["sources"])
         passages = select_passages(state["question"], hits, self.embedder,
                                    self.settings.retrieval.context_sentences,
-                                   relative_cutoff=self.settings.retrieval.context_cutoff)
+                                   relative_cutoff=self.settings.retrieval.context_cutoff,
+                                   min_relevance=self.settings.retrieval.min_relevance)
         best = max((p.relevance for p in passages), default=0.0)
         return {**state, "passages": passages,
                 "answerable": best >= self.settings.retrieval.min_relevance,

@@ -12,6 +12,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
+from rag.answer_kind import asked_kind, names_kind
 from rag.articles import Span
 from rag.chunking import split_sentences
 from rag.embeddings import Embedder
@@ -76,7 +77,8 @@ def term_overlap(question_terms: set[str], text: str) -> float:
 
 
 def select_passages(question: str, hits: list[Hit], embedder: Embedder, limit: int,
-                    min_per_source: int = 1, relative_cutoff: float = 0.6) -> list[Passage]:
+                    min_per_source: int = 1, relative_cutoff: float = 0.75,
+                    min_relevance: float = 0.35) -> list[Passage]:
     """Up to `limit` sentences of `hits` most relevant to `question`, numbered in reading order.
 
     Relevance blends embedding similarity with the share of question terms a
@@ -84,6 +86,11 @@ def select_passages(question: str, hits: list[Hit], embedder: Embedder, limit: i
     `relative_cutoff` of its relevance) are left out: they cost prompt time and
     distract a small model. Each source with a sentence above the cutoff first
     gets its best one, so a question whose answer spans articles sees them all.
+    When the question asks for a person, number, time or place and no chosen
+    sentence of the best-matching article names one, that article's best
+    sentence that does joins them if it is relevant at all (`min_relevance`):
+    the sentence most like "Who denied it?" is usually the one restating the
+    denial, while the name sits in another sentence of the same report.
     """
     seen: set[tuple[str, int]] = set()
     candidates: list[tuple[StoredChunk, int, int, str]] = []
@@ -98,14 +105,13 @@ def select_passages(question: str, hits: list[Hit], embedder: Embedder, limit: i
     vectors = embedder.embed_documents([question] + [c[3] for c in candidates])
     question_vector, sentence_vectors = vectors[0], vectors[1:]
     question_terms = set(terms(question))
-    scored = [
+    ranked = sorted((
         (0.65 * cosine(question_vector, vector) + 0.35 * term_overlap(question_terms, text),
          chunk, start, end, text, tuple(vector))
         for (chunk, start, end, text), vector in zip(candidates, sentence_vectors, strict=True)
-    ]
-    scored.sort(key=lambda row: -row[0])
-    floor = relative_cutoff * scored[0][0]
-    scored = [row for row in scored if row[0] >= floor]
+    ), key=lambda row: -row[0])
+    best = ranked[0][0]
+    scored = [row for row in ranked if row[0] >= relative_cutoff * best]
 
     chosen: list[tuple] = []
     taken: dict[str, int] = defaultdict(int)
@@ -118,6 +124,17 @@ def select_passages(question: str, hits: list[Hit], embedder: Embedder, limit: i
             break
         if row not in chosen:
             chosen.append(row)
+
+    kind = asked_kind(question)
+    article = ranked[0][1].source  # the one that best matches what the question is about
+    if kind and not any(row[1].source == article and names_kind(kind, row[4], question)
+                        for row in chosen):
+        answering = next((row for row in ranked if row[1].source == article
+                          and row[0] >= min_relevance
+                          and names_kind(kind, row[4], question)), None)
+        if answering:
+            chosen = chosen[: limit - 1] + [answering] if limit > 1 else [answering]
+
     chosen.sort(key=lambda row: (row[1].published or "9999", row[1].source, row[2]))
     return [Passage(n, chunk, start, end, text, round(score, 4), vector)
             for n, (score, chunk, start, end, text, vector) in enumerate(chosen, 1)]

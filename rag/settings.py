@@ -118,7 +118,7 @@ class RetrievalSettings(_Section):
         "RAG_CONTEXT_CUTOFF",
         "Sentences below this share of the best sentence's relevance stay out of the prompt "
         "(0-1; higher: shorter prompts, faster answers).",
-        0.6,
+        0.75,
         ge=0.0,
         le=1.0,
     )

@@ -66,3 +66,20 @@ def test_sentences_addressing_the_model_are_never_selected() -> None:
                   "Troops came home.")
     passages = select_passages("troops", [planted], TopicEmbedder(), 8, relative_cutoff=0.0)
     assert [p.text for p in passages] == ["Troops came home."]
+
+
+def test_a_who_question_keeps_the_sentence_naming_someone_below_the_cutoff() -> None:
+    # The restating sentence matches best; the name sits in a weaker one of the same report.
+    report = hit("d.txt", "2020-01-16", "A spokesman denied that troops had left after the "
+                 "missile strike. Troops have not left, said Abdulkarim Khalaf. It rained.")
+    question = "Who denied that troops left after the missile strike?"
+    plain = select_passages("Did troops leave after the missile strike?", [report],
+                            TopicEmbedder(), 8, relative_cutoff=0.9)
+    assert all("Khalaf" not in p.text for p in plain)
+    passages = select_passages(question, [report], TopicEmbedder(), 8, relative_cutoff=0.9,
+                               min_relevance=0.1)
+    assert [p.text for p in passages] == [
+        "A spokesman denied that troops had left after the missile strike.",
+        "Troops have not left, said Abdulkarim Khalaf."]
+    assert select_passages(question, [report], TopicEmbedder(), 8, relative_cutoff=0.9,
+                           min_relevance=0.99)[1:] == []
