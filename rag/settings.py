@@ -43,7 +43,13 @@ class EmbeddingSettings(_Section):
         "/v1/embeddings server) or `hash` (deterministic, for tests).",
         "minilm",
     )
-    batch_size: int = _env("RAG_EMBEDDINGS_BATCH_SIZE", "Texts per embedding call.", 32, ge=1)
+    batch_size: int = _env(
+        "RAG_EMBEDDINGS_BATCH_SIZE",
+        "Texts a local sentence-transformers model encodes at once; small batches pad short "
+        "texts less (on 2 cores 8 beat 32 by 17% on chunks, 35% on sentences).",
+        8,
+        ge=1,
+    )
     hash_dim: int = _env("RAG_HASH_DIM", "Vector size of the `hash` embedder.", 256, ge=8)
     openai_model: str = _env(
         "RAG_OPENAI_EMBEDDINGS_MODEL",
