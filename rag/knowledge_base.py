@@ -13,6 +13,7 @@ from typing import Any
 from rag.answer import Answer, AnswerChain
 from rag.articles import parse_article_bytes
 from rag.embeddings import Embedder, make_embedder
+from rag.embeddings.cached import CachedEmbedder
 from rag.errors import ArticleError, ConfigError, RagError, SourceNotFoundError
 from rag.ingest import Ingestor, IngestReport
 from rag.lexical import LexicalIndex
@@ -50,6 +51,11 @@ class KnowledgeBase:
         return make_embedder(self.settings)
 
     @cached_property
+    def sentence_embedder(self) -> CachedEmbedder:
+        """The embedder answers and summaries score sentences with: it remembers them."""
+        return CachedEmbedder(self.embedder)
+
+    @cached_property
     def store(self) -> ChunkStore:
         return ChunkStore(self.settings, self.embedder)
 
@@ -67,11 +73,12 @@ class KnowledgeBase:
 
     @cached_property
     def answers(self) -> AnswerChain:
-        return AnswerChain(self.settings, self.retriever, self.embedder, self.llm)
+        return AnswerChain(self.settings, self.retriever, self.sentence_embedder, self.llm)
 
     @cached_property
     def summaries(self) -> Summarizer:
-        return Summarizer(self.settings, self.store, self.retriever, self.embedder, self.llm)
+        return Summarizer(self.settings, self.store, self.retriever, self.sentence_embedder,
+                          self.llm)
 
     def summarize(self, source: str | None = None, topic: str | None = None,
                   as_of: date | None = None) -> Summary:

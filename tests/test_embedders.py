@@ -5,6 +5,7 @@ import math
 import pytest
 
 from rag.embeddings import Embedder
+from rag.embeddings.cached import CachedEmbedder
 from rag.embeddings.hash_embedder import HashEmbedder
 from rag.embeddings.openai_embedder import _pooled
 
@@ -44,3 +45,38 @@ def test_minilm_contract() -> None:
     from rag.embeddings.sentence_transformers_embedder import SentenceTransformersEmbedder
 
     check_contract(SentenceTransformersEmbedder(None, "minilm", threads=2))
+
+
+class CountingEmbedder(HashEmbedder):
+    def __init__(self) -> None:
+        super().__init__(32)
+        self.embedded: list[str] = []
+
+    def _embed(self, texts: list[str]) -> list[list[float]]:
+        self.embedded.extend(texts)
+        return super()._embed(texts)
+
+
+def test_cached_embedder_contract() -> None:
+    check_contract(CachedEmbedder(HashEmbedder(64)))
+
+
+def test_cached_embedder_embeds_each_text_once_and_returns_the_same_vectors() -> None:
+    inner = CountingEmbedder()
+    cached = CachedEmbedder(inner)
+    first = cached.embed_documents(["troops left", "missiles", "troops left"])
+    assert inner.embedded == ["troops left", "missiles"]
+    again = cached.embed_documents(["missiles", "rain", "troops left"])
+    assert inner.embedded == ["troops left", "missiles", "rain"]
+    assert again[0] == first[1] and again[2] == first[0]
+    assert again[1] == pytest.approx(HashEmbedder(32).embed_query("rain"), abs=1e-6)
+    assert cached.model_id == inner.model_id
+
+
+def test_cached_embedder_forgets_the_least_recently_used_text() -> None:
+    inner = CountingEmbedder()
+    cached = CachedEmbedder(inner, max_items=2)
+    cached.embed_documents(["a a", "b b"])
+    cached.embed_documents(["a a", "c c"])  # "a a" was used again, so "b b" goes
+    cached.embed_documents(["a a", "b b"])
+    assert inner.embedded == ["a a", "b b", "c c", "b b"]
