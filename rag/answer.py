@@ -117,7 +117,7 @@ class AnswerChain:
         cited = {c.n for c in citations}
         # A disagreement matters to this answer only if the answer draws on one side of it.
         conflicts = [c for c in find_conflicts(passages, self.settings.retrieval.min_relevance)
-                     if {c.older.n, c.newer.n} & cited]
+                     if any(c.concerns(citation.passage) for citation in citations)]
         for conflict in conflicts:
             # Stated in fixed words, with both dates, whatever the model wrote.
             text = f"{text} {conflict.note()}"

@@ -36,6 +36,16 @@ class Conflict:
     def note(self) -> str:
         return render("conflict_note", older=self.older, newer=self.newer)
 
+    def concerns(self, passage: Passage) -> bool:
+        """Whether an answer citing `passage` draws on this disagreement: the passage is
+        one side of it, or says the same as one side, in that side's article."""
+        return any(
+            passage.n == side.n or (
+                passage.source == side.source
+                and has_negation(passage.text) == has_negation(side.text)
+                and _same_topic(passage, side, cosine(passage.vector, side.vector)))
+            for side in (self.older, self.newer))
+
 
 def find_conflicts(passages: list[Passage], min_relevance: float) -> list[Conflict]:
     """At most one conflict per pair of sources: their most similar contradicting passages."""

@@ -32,3 +32,16 @@ def test_unrelated_negation_is_no_conflict() -> None:
     a = passage(1, "The weather office did not expect rain in Baghdad.", "a.txt", "2020-01-16")
     b = passage(2, RESUMED, "b.txt", "2020-01-30")
     assert find_conflicts([a, b], 0.3) == []
+
+
+def test_a_conflict_concerns_its_sides_and_what_their_articles_say_alike() -> None:
+    older = passage(1, DENIAL, "old.txt", "2020-01-16")
+    newer = passage(2, RESUMED, "new.txt", "2020-01-30")
+    [conflict] = find_conflicts([older, newer], min_relevance=0.3)
+    restated = passage(3, "The Iraqi military statement said joint operations with the coalition "
+                          "had resumed.", "new.txt", "2020-01-30")
+    assert conflict.concerns(older) and conflict.concerns(newer) and conflict.concerns(restated)
+    elsewhere = passage(4, restated.text, "third.txt", "2020-01-30")
+    unrelated = passage(5, "Iran's missile attack wounded 50 American troops.", "new.txt",
+                        "2020-01-30")
+    assert not conflict.concerns(elsewhere) and not conflict.concerns(unrelated)
