@@ -60,6 +60,7 @@ _TIME_WORDS = re.compile(
     r"\b(?:" + "|".join([*MONTHS, *_WEEKDAYS]) + r")\b\.?|\b(?:19|20)\d\d\b"
     r"|\b(?:yesterday|today|tonight|last (?:week|month|year)|earlier this (?:week|month|year))\b",
     re.I)
+_MONTH_DAY = re.compile(r"\b(?:" + "|".join(MONTHS) + r")\.?\s+\d{1,2}\b", re.I)  # "Jan. 8"
 _NOT_NAMES = {w.capitalize() for w in [*MONTHS, *_WEEKDAYS]} | set(
     "The A An This That These Those He She It They We I You His Her Its Their But And Or".split())
 
@@ -86,7 +87,6 @@ def names_kind(kind: AnswerKind, sentence: str, question: str) -> bool:
     if kind is AnswerKind.PLACE:
         return any(new(m["name"]) for m in _PLACE.finditer(sentence))
     if kind is AnswerKind.QUANTITY:
-        undated = _TIME_WORDS.sub(" ", re.sub(
-            r"\b(?:" + "|".join(MONTHS) + r")\.?\s+\d{1,2}\b", " ", sentence, flags=re.I))
+        undated = _TIME_WORDS.sub(" ", _MONTH_DAY.sub(" ", sentence))
         return any(m[0].lower().strip(".,") not in asked for m in _NUMBER.finditer(undated))
     return any(m[0].lower().rstrip(".") not in asked for m in _TIME_WORDS.finditer(sentence))

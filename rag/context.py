@@ -133,7 +133,7 @@ def select_passages(question: str, hits: list[Hit], embedder: Embedder, limit: i
                           and row[0] >= min_relevance
                           and names_kind(kind, row[4], question)), None)
         if answering:
-            chosen = chosen[: limit - 1] + [answering] if limit > 1 else [answering]
+            chosen = chosen[: limit - 1] + [answering]
 
     chosen.sort(key=lambda row: (row[1].published or "9999", row[1].source, row[2]))
     return [Passage(n, chunk, start, end, text, round(score, 4), vector)
