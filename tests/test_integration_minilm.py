@@ -77,7 +77,8 @@ def test_default_context_holds_both_sides_and_the_name_asked_for(
     question = "Who is the Iraqi spokesman who denied that joint operations resumed?"
     retrieval = kb.settings.retrieval
     passages = select_passages(question, kb.retriever.retrieve(question, 8), kb.embedder,
-                               retrieval.context_sentences, relative_cutoff=0.75,
+                               retrieval.context_sentences,
+                               relative_cutoff=retrieval.context_cutoff,
                                min_relevance=retrieval.min_relevance)
     assert any("Abdulkarim Khalaf" in p.text for p in passages)
     assert len(passages) <= 4
