@@ -8,6 +8,7 @@ by an adapter into the same models.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Literal
@@ -129,3 +130,20 @@ def load_multihop(path: Path) -> Dataset:
     corpus = path.parent / "corpus"
     return Dataset(name=path.parent.name, description="MultiHop-RAG questions",
                    corpus=corpus if corpus.is_dir() else None, cases=cases)
+
+
+def split_half(case_id: str) -> Literal["dev", "test"]:
+    """The half a case belongs to, by a hash of its id: `dev` to develop on, `test` to report.
+
+    Fixed by the id alone, so no one can move a case between halves, and the
+    halves of every dataset are drawn the same way.
+    """
+    return "dev" if hashlib.sha256(case_id.encode()).digest()[0] % 2 == 0 else "test"
+
+
+def split(dataset: Dataset, half: Literal["dev", "test"]) -> Dataset:
+    """The dataset's cases of one half (see `split_half`)."""
+    cases = [case for case in dataset.cases if split_half(case.id) == half]
+    if not cases:
+        raise ConfigError(f"dataset {dataset.name!r} has no {half} cases")
+    return dataset.model_copy(update={"name": f"{dataset.name}-{half}", "cases": cases})

@@ -1,7 +1,12 @@
-"""The answer chain: retrieve -> select sentences -> generate -> cite, check, and flag conflicts.
+"""The answer chain: retrieve -> select sentences -> draft -> verify -> compose, flag conflicts.
 
-Composed of LangChain runnables over one state dict, so each step is a plain
-function that can be tested, timed or swapped on its own.
+Composed of LangChain runnables over one typed state, so each step is a plain
+function that can be tested, timed or swapped on its own. With a model, the
+draft is structured (`rag.drafting`): the passages an answer rests on and the
+short answer. The answer is then checked as an answer to the question against
+exactly those passages (`rag.verify`); what the passages do not state is a
+refusal, never an answer with citations marked supported. Without a model
+(`extractive`) the answer is the best-matching sentences themselves.
 """
 
 from __future__ import annotations
@@ -9,23 +14,28 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from rag.citations import Citation, cite
+from rag.citations import Citation
 from rag.conflicts import Conflict, find_conflicts
-from rag.context import Passage, group_by_source, select_passages
+from rag.context import Passage, select_passages
+from rag.drafting import Draft, write_draft
 from rag.embeddings import Embedder
 from rag.llm import LLM
 from rag.prompting import render
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings
+from rag.terms import terms
+from rag.verify import ClaimVerifier, Evidence, Verdict, make_verifier
 
-NOT_IN_SOURCES = re.compile(r"not\s+in\s+(the\s+)?sources|do(es)?\s+not\s+(say|mention|contain|"
-                            r"answer|provide)|cannot\s+(answer|find)|no\s+information", re.I)
+NOT_IN_SOURCES = re.compile(r"not\s+in\s+(the\s+)?(sources|passages)|do(es)?\s+not\s+(say|mention|"
+                            r"contain|answer|provide|state)|cannot\s+(answer|find|be determined)|"
+                            r"no\s+information|\bunknown\b|not\s+(mentioned|specified|stated)",
+                            re.I)
 
 
 @dataclass
@@ -44,16 +54,46 @@ class Answer:
                 "backend": self.backend, "timings": self.timings}
 
 
+@dataclass(frozen=True)
+class Question:
+    text: str
+    k: int
+    as_of: date | None
+    sources: list[str] | None
+    on_token: Callable[[str], None] | None
+
+
+@dataclass(frozen=True)
+class Step:
+    """What the chain knows after each step; later steps fill the later fields."""
+
+    question: Question
+    passages: list[Passage] = field(default_factory=list)
+    answerable: bool = False
+    draft: Draft | None = None
+    verdict: Verdict | None = None
+    retrieve_ms: float = 0.0
+    generate_ms: float = 0.0
+    verify_ms: float = 0.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+def evidence_of(passage: Passage) -> Evidence:
+    return Evidence(passage.text, ", ".join(x for x in (passage.outlet, passage.published) if x))
+
+
 class AnswerChain:
     def __init__(self, settings: Settings, retriever: HybridRetriever, embedder: Embedder,
-                 llm: LLM | None) -> None:
+                 llm: LLM | None, verifier: ClaimVerifier | None = None) -> None:
         self.settings = settings
         self.retriever = retriever
         self.embedder = embedder
         self.llm = llm
-        self.chain: Runnable[dict[str, Any], dict[str, Any]] = (
-            RunnableLambda(self._retrieve) | RunnableLambda(self._generate)
-            | RunnableLambda(self._finish))
+        self.verifier = verifier or make_verifier(llm)
+        self.chain: Runnable[Step, Answer] = (
+            RunnableLambda(self._retrieve) | RunnableLambda(self._draft)
+            | RunnableLambda(self._verify) | RunnableLambda(self._compose))
 
     @property
     def backend(self) -> dict[str, str]:
@@ -63,77 +103,126 @@ class AnswerChain:
     def ask(self, question: str, k: int | None = None, as_of: date | None = None,
             sources: Sequence[str] | None = None,
             on_token: Callable[[str], None] | None = None) -> Answer:
-        state = {"question": question.strip(), "k": k or 8, "as_of": as_of,
-                 "sources": list(sources) if sources else None, "on_token": on_token}
-        return self.chain.invoke(state)["result"]
+        asked = Question(question.strip(), k or 8, as_of, list(sources) if sources else None,
+                         on_token)
+        return self.chain.invoke(Step(asked))
 
     # -- steps -------------------------------------------------------------------------------
 
-    def _retrieve(self, state: dict[str, Any]) -> dict[str, Any]:
+    def _retrieve(self, step: Step) -> Step:
         started = time.perf_counter()
-        hits = self.retriever.retrieve(state["question"], state["k"], state["as_of"],
-                                       state["sources"])
-        passages = select_passages(state["question"], hits, self.embedder,
+        q = step.question
+        hits = self.retriever.retrieve(q.text, q.k, q.as_of, q.sources)
+        passages = select_passages(q.text, hits, self.embedder,
                                    self.settings.retrieval.context_sentences,
                                    relative_cutoff=self.settings.retrieval.context_cutoff,
                                    min_relevance=self.settings.retrieval.min_relevance)
         best = max((p.relevance for p in passages), default=0.0)
-        return {**state, "passages": passages,
-                "answerable": best >= self.settings.retrieval.min_relevance,
-                "retrieve_ms": (time.perf_counter() - started) * 1000}
+        return replace(step, passages=passages,
+                       answerable=best >= self.settings.retrieval.min_relevance,
+                       retrieve_ms=(time.perf_counter() - started) * 1000)
 
-    def _generate(self, state: dict[str, Any]) -> dict[str, Any]:
-        passages: list[Passage] = state["passages"]
-        if not state["answerable"]:
-            return {**state, "draft": "", "generate_ms": 0.0, "usage": (0, 0)}
+    def _draft(self, step: Step) -> Step:
+        if not step.answerable:
+            return step
         if self.llm is None:
-            draft = extractive_answer(passages, self.settings.retrieval.min_relevance)
-            if state["on_token"]:
-                state["on_token"](draft)
-            return {**state, "draft": draft, "generate_ms": 0.0, "usage": (0, 0)}
-        messages = [
-            {"role": "system", "content": render("answer_system")},
-            {"role": "user", "content": render("answer_user", groups=group_by_source(passages),
-                                               question=state["question"])},
-        ]
-        completion = self.llm.complete(messages, self.settings.llm.max_tokens, state["on_token"])
-        return {**state, "draft": completion.text, "generate_ms": completion.total_ms,
-                "usage": (completion.prompt_tokens, completion.completion_tokens)}
+            return replace(step, draft=extractive_draft(step.passages,
+                                                        self.settings.retrieval.min_relevance))
+        draft, completion = write_draft(self.llm, step.question.text, step.passages,
+                                        self.settings.llm.max_tokens)
+        if completion is None:
+            return replace(step, draft=draft)
+        return replace(step, draft=draft, generate_ms=completion.total_ms,
+                       prompt_tokens=completion.prompt_tokens,
+                       completion_tokens=completion.completion_tokens)
 
-    def _finish(self, state: dict[str, Any]) -> dict[str, Any]:
-        passages: list[Passage] = state["passages"]
-        draft: str = state["draft"].strip()
-        timings = {"retrieve_ms": round(state["retrieve_ms"], 1),
-                   "generate_ms": round(state["generate_ms"], 1),
-                   "prompt_tokens": state["usage"][0], "completion_tokens": state["usage"][1]}
-        text, citations = cite(draft, passages, self.embedder) if draft else ("", [])
-        refused = (not draft or bool(NOT_IN_SOURCES.search(draft))
-                   or not any(c.supported for c in citations))
-        if refused:
-            refusal = render("refusal", question=state["question"],
-                             as_of=state["as_of"].isoformat() if state["as_of"] else None)
-            result = Answer(refusal, True, [], [], self.backend, timings)
-            return {**state, "result": result}
-        cited = {c.n for c in citations}
+    def _verify(self, step: Step) -> Step:
+        draft = step.draft
+        if draft is None or NOT_IN_SOURCES.search(draft.answer):
+            return replace(step, verdict=Verdict(False, "no answer drafted"))
+        started = time.perf_counter()
+        if draft.form == "quotes":  # the answer is the passages' own sentences
+            return replace(step, verdict=Verdict(True, "quoted"))
+        draft = with_naming_passages(draft, step.passages, step.question.text)
+        by_n = {p.n: p for p in step.passages}
+        evidence = [evidence_of(by_n[n]) for n in draft.sources]
+        verdict = self.verifier.check(draft.answer, evidence, step.question.text)
+        return replace(step, draft=draft, verdict=verdict,
+                       verify_ms=(time.perf_counter() - started) * 1000)
+
+    def _compose(self, step: Step) -> Answer:
+        q = step.question
+        timings = {"retrieve_ms": round(step.retrieve_ms, 1),
+                   "generate_ms": round(step.generate_ms + step.verify_ms, 1),
+                   "prompt_tokens": step.prompt_tokens,
+                   "completion_tokens": step.completion_tokens}
+        if step.draft is None or step.verdict is None or not step.verdict.entailed:
+            refusal = render("refusal", question=q.text,
+                             as_of=q.as_of.isoformat() if q.as_of else None)
+            if q.on_token:
+                q.on_token(refusal)
+            return Answer(refusal, True, [], [], self.backend, timings)
+        by_n = {p.n: p for p in step.passages}
+        citations = [Citation(n, by_n[n], True) for n in step.draft.sources]
+        text = compose_text(step.draft, by_n)
+        cited = set(step.draft.sources)
         # A disagreement matters to this answer only if the answer draws on one side of it.
-        conflicts = [c for c in find_conflicts(passages, self.settings.retrieval.min_relevance)
+        conflicts = [c for c in find_conflicts(step.passages, self.settings.retrieval.min_relevance)
                      if any(c.concerns(citation.passage) for citation in citations)]
         for conflict in conflicts:
-            # Stated in fixed words, with both dates, whatever the model wrote.
+            # Each side in its own words, with date and outlet, whatever the model wrote.
             text = f"{text} {conflict.note()}"
             for passage in (conflict.older, conflict.newer):
                 if passage.n not in cited:
                     citations.append(Citation(passage.n, passage, True))
                     cited.add(passage.n)
-        result = Answer(text, False, citations, conflicts, self.backend, timings)
-        return {**state, "result": result}
+        if q.on_token:
+            q.on_token(text)
+        return Answer(text, False, citations, conflicts, self.backend, timings)
 
 
-def extractive_answer(passages: list[Passage], min_relevance: float, limit: int = 2) -> str:
-    """The most relevant sentences, each with its marker: an answer with no model."""
+def with_naming_passages(draft: Draft, passages: list[Passage], question: str) -> Draft:
+    """The draft citing, besides its own choice, the shown passages that name its answer.
+
+    A small model often cites the sentence that restates the question ("A spokesman
+    denied ...") while the name it answers with stands in the next one ("... said
+    Abdulkarim Khalaf"). A passage counts when it holds every content word of the
+    answer that the question does not already hold.
+    """
+    if draft.form != "short":
+        return draft
+    new = set(terms(draft.answer)) - set(terms(question))
+    if not new:
+        return draft
+    naming = [p.n for p in passages if p.n not in draft.sources and new <= set(terms(p.text))]
+    return replace(draft, sources=(*draft.sources, *naming[:2])) if naming else draft
+
+
+def compose_text(draft: Draft, by_n: dict[int, Passage]) -> str:
+    """The answer a reader sees: the short answer with its markers, or quoted sentences."""
+    markers = "".join(f"[{n}]" for n in draft.sources)
+    if draft.form == "quotes":
+        return " ".join(marked(by_n[n].text, f"[{n}]") for n in draft.sources)
+    if draft.form == "yes_no":
+        return f"{draft.answer.capitalize()} {markers}."
+    answer = draft.answer.rstrip(".")
+    return f"{answer[:1].upper()}{answer[1:]} {markers}."
+
+
+
+def marked(sentence: str, marker: str) -> str:
+    """`sentence` with `marker` before its closing punctuation: "... troops [2]."."""
+    body = sentence.rstrip()
+    end = len(body.rstrip(".!?\"'”’)"))
+    return f"{body[:end]} {marker}{body[end:]}"
+
+
+def extractive_draft(passages: list[Passage], min_relevance: float, limit: int = 2
+                     ) -> Draft | None:
+    """The most relevant sentences as the answer: a draft with no model."""
     ranked = sorted(passages, key=lambda p: -p.relevance)
     if not ranked:
-        return ""
+        return None
     best = ranked[0].relevance
     chosen = [p for p in ranked if p.relevance >= max(min_relevance, 0.85 * best)][:limit]
-    return " ".join(f"{p.text} [{p.n}]" for p in chosen)
+    return Draft("", tuple(p.n for p in chosen), "quotes")

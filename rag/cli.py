@@ -143,10 +143,12 @@ def cmd_serve(kb: KnowledgeBase, args: argparse.Namespace) -> int:
 
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     from eval import report as reports
-    from eval.cases import load_dataset
+    from eval.cases import load_dataset, split
     from eval.runner import run_eval
 
     dataset = load_dataset(args.dataset)
+    if args.split:
+        dataset = split(dataset, args.split)
     corpus = Path(args.corpus) if args.corpus else None
     configurations = [(args.llm, args.embeddings)]
     if args.matrix:
@@ -270,6 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--out", type=Path, default=Path("eval/out/latest"),
                           help="folder for the store and the reports (default eval/out/latest)")
     evaluate.add_argument("--limit", type=_positive, help="run only the first N cases")
+    evaluate.add_argument("--split", choices=["dev", "test"],
+                          help="only one half of the cases, split by a hash of their ids: "
+                          "develop on dev, report test")
     evaluate.add_argument("--matrix", action="store_true",
                           help="run every RAG_EVAL_LLMS x RAG_EVAL_EMBEDDINGS combination")
     evaluate.add_argument("--judge", action="store_true",

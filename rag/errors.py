@@ -39,3 +39,11 @@ class StoreError(RagError):
 
 class ModelIntegrityError(RagError):
     """A model file does not have the digest it must have; it is never loaded."""
+
+
+class MalformedReplyError(RagError):
+    """A model's reply does not have the structure it was asked for."""
+
+
+class RequestRejectedError(RagError):
+    """A server refused a request as malformed or unsupported (HTTP 400 or 422)."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from rag.errors import BackendUnavailableError, ConfigError, RagError
+from rag.errors import BackendUnavailableError, ConfigError, RagError, RequestRejectedError
 
 _RETRY_STATUS = {408, 429, 500, 502, 503, 504}
 
@@ -77,6 +77,9 @@ class OpenAIHttp:
                 f"cannot reach the OpenAI-compatible server at {self.base_url}: {exc}") from None
 
     def _decode(self, response: httpx.Response) -> dict[str, Any]:
+        if response.status_code in (400, 422):
+            raise RequestRejectedError(f"{self.base_url} refused the request "
+                                       f"({response.status_code}): {response.text[:300]}")
         if response.status_code >= 400:
             raise RagError(f"{self.base_url} answered {response.status_code}: "
                            f"{response.text[:300]}")

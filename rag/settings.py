@@ -82,6 +82,13 @@ class OpenAISettings(_Section):
                                None)
     model: str = _env("RAG_OPENAI_MODEL", "Chat model name on that server.", "gpt-4o-mini")
     timeout_s: float = _env("RAG_OPENAI_TIMEOUT", "Request timeout in seconds.", 120.0, gt=0)
+    response_format: Literal["auto", "json_schema", "json_object", "prompt"] = _env(
+        "RAG_OPENAI_RESPONSE_FORMAT",
+        "How structured replies are asked of the chat server: `json_schema` (OpenAI, vLLM), "
+        "`json_object` with a schema (llama-cpp-python's server), `prompt` (in words, then "
+        "checked), or `auto`: the first of these the server accepts.",
+        "auto",
+    )
 
 
 class LLMSettings(_Section):

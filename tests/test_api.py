@@ -20,9 +20,10 @@ from fastapi.testclient import TestClient
 from api import create_app
 from rag.cli import main as cli_main
 from rag.knowledge_base import KnowledgeBase
-from rag.llm.base import LLM, Message, Usage
+from rag.llm.base import LLM, Message, Schema, Usage
 from rag.settings import Settings
 from tests.conftest import NEWER_SEED, OLDER_SEED
+from tests.fakes import passage_saying
 from tests.test_answer import CONFLICT_Q, ELECTION_Q, WOUNDED_Q, assert_quotes_are_exact
 
 ARTICLE = (b"Ministry reports record wheat harvest\n\nPublished: 2021-06-01\n\n"
@@ -340,7 +341,8 @@ def test_openai_chat_needs_a_user_message(client: TestClient) -> None:
 # -- the model gate ------------------------------------------------------------------------
 
 class HeldLLM(LLM):
-    """A chat model that writes one cited sentence once the test releases it."""
+    """A chat model that drafts "50", citing the passage that says so, once the test releases
+    it; its verdicts are "yes" at once."""
 
     def __init__(self) -> None:
         self.release = threading.Event()
@@ -350,11 +352,15 @@ class HeldLLM(LLM):
     def model_id(self) -> str:
         return "held"
 
-    def _stream(self, messages: list[Message], max_tokens: int
+    def _stream(self, messages: list[Message], max_tokens: int, schema: Schema | None = None
                 ) -> Generator[str, None, Usage]:
+        if schema is not None and schema.get("enum") == ["yes", "no"]:
+            yield '"yes"'
+            return Usage(10, 1)
         self.started.release()
         assert self.release.wait(30)
-        yield from ("Iran's missile attack wounded ", "50 American troops [1].")
+        cited = passage_saying(messages[-1]["content"], "wounded 50")
+        yield from ('{"sources": [', f'{cited}], "answer": "50"}}')
         return Usage(10, 2)
 
 
@@ -390,7 +396,7 @@ def test_beyond_capacity_is_a_quick_503(held: tuple[KnowledgeBase, HeldLLM]) -> 
         assert test_client.get("/health").status_code == 200
         llm.release.set()
         assert running.result().status_code == 200
-        assert queued.result().json()["answer"].startswith("Iran's missile attack wounded")
+        assert queued.result().json()["answer"].startswith("50 [")
         assert kb_gate(test_client).admitted == 0
 
 
@@ -408,7 +414,9 @@ def test_stream_holds_its_slot_until_the_model_finishes(
         assert kb_gate(test_client).admitted == 1
         llm.release.set()
         stream = events(streamed.result().text)
-        assert [kind for kind, _ in stream] == ["token", "token", "answer"]
+        # The answer is streamed once verified: a draft the verifier rejects never shows.
+        assert [kind for kind, _ in stream] == ["token", "answer"]
+        assert stream[0][1] == {"text": stream[-1][1]["answer"]}
         assert stream[-1][1]["citations"][0]["source"] == NEWER_SEED
         assert kb_gate(test_client).admitted == 0
 

@@ -31,7 +31,7 @@ def _openai(settings: Settings) -> LLM:
     from rag.openai_http import OpenAIHttp
 
     http = OpenAIHttp(settings.openai.base_url, settings.openai.api_key, settings.openai.timeout_s)
-    return OpenAIChatLLM(http, settings.openai.model)
+    return OpenAIChatLLM(http, settings.openai.model, settings.openai.response_format)
 
 
 LLMS: dict[str, Callable[[Settings], LLM]] = {"llama-cpp": _llama_cpp, "openai": _openai}

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import BackendUnavailableError, ConfigError
-from rag.llm.base import LLM, Message, Usage
+from rag.llm.base import LLM, Message, Schema, Usage
 
 
 class LlamaCppLLM(LLM):
@@ -52,14 +52,16 @@ class LlamaCppLLM(LLM):
                                 n_batch=512, verbose=False, seed=0)
         return self._llama
 
-    def _stream(self, messages: list[Message], max_tokens: int
+    def _stream(self, messages: list[Message], max_tokens: int, schema: Schema | None = None
                 ) -> Generator[str, None, Usage]:
+        # A schema becomes a GBNF grammar: the model cannot write anything else.
+        response_format = {"type": "json_object", "schema": schema} if schema else None
         with self._lock:
             llama = self._load()
             completion_tokens = 0
             for chunk in llama.create_chat_completion(
                     messages=messages, max_tokens=max_tokens, temperature=0.0, top_k=1,
-                    repeat_penalty=1.0, stream=True, seed=0):
+                    repeat_penalty=1.0, stream=True, seed=0, response_format=response_format):
                 delta = chunk["choices"][0]["delta"].get("content")
                 if delta:
                     completion_tokens += 1

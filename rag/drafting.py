@@ -1,0 +1,110 @@
+"""What the model writes for an answer: the passages it rests on, then a short answer.
+
+The model fills a JSON structure, constrained at decoding time, instead of
+free text that is parsed afterwards: `{"sources": [2, 5], "answer": "yes"}`.
+Passage numbers come first, so the answer is written with its evidence
+already chosen, and they can only be numbers the model was shown. A yes/no
+question gets `yes` or `no` and nothing else; any other question a short
+phrase (a name, a number, a date) or, when the question asks for one, a
+sentence. The answer text and its citations are composed from this, so a
+`[n]` marker can never stand in for the answer, and what the model writes
+stays short (it writes 15-17 tokens/s on two cores).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from rag.context import Passage, group_by_source
+from rag.errors import MalformedReplyError
+from rag.llm import LLM
+from rag.llm.base import Completion, Schema
+from rag.prompting import render
+
+MAX_SOURCES = 4
+# Auxiliaries a yes/no question starts with ("Did ...?", "Has ...?", "Is it true ...?").
+_YES_NO = re.compile(r"^(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|"
+                     r"should|shall|may|might|must)\b", re.I)
+_NOT_YES_NO = re.compile(r"\b(?:or not)\b", re.I)
+
+
+def is_yes_no(question: str) -> bool:
+    """Whether `question` is answered by yes or no ("Did X report ... ?")."""
+    text = question.strip()
+    return bool(_YES_NO.match(text)) or bool(_NOT_YES_NO.search(text) and "?" in text)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An answer resting on the passages numbered `sources`.
+
+    `form` says how to read `answer`: `yes_no` ("yes" or "no"), `short` (a name,
+    number, date or phrase), or `quotes` (no model: the cited sentences are the
+    answer, and `answer` is empty).
+    """
+
+    answer: str
+    sources: tuple[int, ...]
+    form: Literal["yes_no", "short", "quotes"]
+
+
+class _Reply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sources: list[int] = Field(min_length=1)
+    answer: str = Field(min_length=1)
+
+
+def draft_schema(numbers: list[int], yes_no: bool) -> Schema:
+    """The JSON schema of a draft over passages `numbers`."""
+    answer: dict[str, Any] = ({"type": "string", "enum": ["yes", "no"]} if yes_no
+                              else {"type": "string", "minLength": 1})
+    return {
+        "type": "object",
+        "properties": {
+            "sources": {"type": "array", "items": {"type": "integer", "enum": numbers},
+                        "minItems": 1, "maxItems": min(MAX_SOURCES, len(numbers))},
+            "answer": answer,
+        },
+        "required": ["sources", "answer"],
+        "additionalProperties": False,
+    }
+
+
+def draft_messages(question: str, passages: list[Passage], yes_no: bool) -> list[dict[str, str]]:
+    return [
+        {"role": "system", "content": render("answer_system")},
+        {"role": "user", "content": render("answer_user", groups=group_by_source(passages),
+                                           question=question, yes_no=yes_no)},
+    ]
+
+
+def write_draft(llm: LLM, question: str, passages: list[Passage], max_tokens: int
+                ) -> tuple[Draft | None, Completion | None]:
+    """The model's draft, or None when its reply does not fit the structure.
+
+    A reply can miss it only on a backend that could not constrain the model
+    (asked in words) or when it ran out of tokens; that is a refusal, not an error.
+    """
+    yes_no = is_yes_no(question)
+    numbers = [p.n for p in passages]
+    messages = draft_messages(question, passages, yes_no)
+    try:
+        value, completion = llm.complete_json(messages, draft_schema(numbers, yes_no),
+                                              max_tokens)
+        reply = _Reply.model_validate(value)
+    except (MalformedReplyError, ValidationError):
+        return None, None
+    sources = tuple(dict.fromkeys(n for n in reply.sources if n in numbers))
+    answer = reply.answer.strip()
+    if yes_no:
+        answer = answer.lower()
+        if answer not in ("yes", "no"):
+            return None, completion
+    if not sources or not answer:
+        return None, completion
+    return Draft(answer, sources, "yes_no" if yes_no else "short"), completion

@@ -1,0 +1,162 @@
+"""Whether passages state a claim: deterministic checks first, then an entailment verdict.
+
+`supported` on a citation means this verifier found that the cited passages
+state what the answer says. Two kinds of claim are checked:
+
+- a statement ("Iraq's military said joint operations had resumed"), as in
+  summaries and extractive answers;
+- an answer to a question ("yes", "Abdulkarim Khalaf"), checked as the claim
+  it makes about the question as asked, with its year, event and place.
+
+Cheap checks run first and can only reject: a number the claim states that no
+passage states (a swapped count), a statement whose polarity the passage
+reverses ("resumed" against "denied ... had resumed"), an answer none of whose
+words occur in the passages. What they pass goes to the verdict: the model
+answering a constrained yes/no (`ModelVerifier`), or, with no model, the share
+of the claim's terms the passages hold (`LexicalVerifier`).
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.errors import MalformedReplyError
+from rag.llm import LLM
+from rag.prompting import render
+from rag.terms import has_negation, terms
+
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty".split())} | {
+    "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70",
+    "eighty": "80", "ninety": "90", "hundred": "100", "dozen": "12", "single": "1",
+    "once": "1", "twice": "2"}
+_WORD = re.compile(r"[a-z]+")
+LEXICAL_SHARE = 0.6
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One passage as a verifier reads it: its text, and where it is from (outlet, date)."""
+
+    text: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    entailed: bool
+    reason: str
+
+
+def numbers(text: str) -> set[str]:
+    """The numbers `text` states, normalized: "5,200" -> "5200", "fifty" -> "50"."""
+    found = {m[0].replace(",", "").rstrip(".") for m in _NUMBER.finditer(text)}
+    found |= {_NUMBER_WORDS[w] for w in _WORD.findall(text.lower()) if w in _NUMBER_WORDS}
+    return {n.removesuffix(".0") for n in found}
+
+
+_CLAUSE = re.compile(r"[,;:()]|\s[-–—]+\s|\b(?:while|but|whereas|although|though|after|"
+                     r"before|because|saying|as)\b", re.I)
+
+
+def _covering_clause(claim_terms: set[str], evidence: Sequence[Evidence]) -> str:
+    """The clause of the passages that holds most of the claim's terms: the one whose
+    polarity the claim must share ("removed Altman" is not negated by a later
+    "..., saying he had not been candid")."""
+    clauses = [c for e in evidence for c in _CLAUSE.split(e.text) if c and c.strip()]
+    return max(clauses, key=lambda c: len(claim_terms & set(terms(c))))
+
+
+def precheck(claim: str, evidence: Sequence[Evidence], question: str | None = None
+             ) -> Verdict | None:
+    """A rejection the claim's surface already shows, or None to leave it to the verdict."""
+    if not evidence:
+        return Verdict(False, "no passage")
+    text = " ".join(e.text for e in evidence)
+    stated = numbers(text)
+    asked = numbers(question or "")
+    missing = sorted(numbers(claim) - stated - asked)
+    if missing:
+        return Verdict(False, f"the passages do not state the number {missing[0]}")
+    if question is not None:
+        if claim.lower() in ("yes", "no"):
+            return None
+        new = set(terms(claim)) - set(terms(question))
+        if new and not new & set(terms(text)) and not numbers(claim) & stated:
+            return Verdict(False, "the answer's words are not in the passages")
+        return None
+    claim_terms = set(terms(claim))
+    if claim_terms and has_negation(claim) != has_negation(
+            _covering_clause(claim_terms, evidence)):
+        return Verdict(False, "the passage states the opposite polarity")
+    return None
+
+
+class ClaimVerifier(ABC):
+    """Decides whether passages state a claim. Subclasses implement `_decide`."""
+
+    name: str = "verifier"
+
+    def check(self, claim: str, evidence: Sequence[Evidence], question: str | None = None
+              ) -> Verdict:
+        """Whether `evidence` states `claim` (with `question`: states it as the answer)."""
+        return precheck(claim, evidence, question) or self._decide(claim, evidence, question)
+
+    @abstractmethod
+    def _decide(self, claim: str, evidence: Sequence[Evidence], question: str | None
+                ) -> Verdict:
+        """The verdict on a claim the cheap checks let through."""
+
+
+class LexicalVerifier(ClaimVerifier):
+    """No model: most of the claim's content terms must occur in the passages.
+
+    Used with the `extractive` backend, whose claims are passage sentences. An
+    answer to a question passes when the passages hold its words (checked above).
+    """
+
+    name = "lexical"
+
+    def _decide(self, claim: str, evidence: Sequence[Evidence], question: str | None
+                ) -> Verdict:
+        if question is not None:
+            return Verdict(claim.lower() not in ("yes", "no"), "lexical: answer words present")
+        claim_terms = set(terms(claim))
+        if not claim_terms:
+            return Verdict(False, "lexical: no content terms")
+        share = len(claim_terms & set(terms(" ".join(e.text for e in evidence)))) / len(
+            claim_terms)
+        return Verdict(share >= LEXICAL_SHARE, f"lexical: {share:.2f} of the terms present")
+
+
+class ModelVerifier(ClaimVerifier):
+    """The chat model answers one constrained yes/no: one or two tokens to write."""
+
+    name = "model"
+
+    def __init__(self, llm: LLM) -> None:
+        self.llm = llm
+
+    def _decide(self, claim: str, evidence: Sequence[Evidence], question: str | None
+                ) -> Verdict:
+        messages = [
+            {"role": "system", "content": render("verify_system")},
+            {"role": "user", "content": render("verify_user", passages=evidence, claim=claim,
+                                               question=question)},
+        ]
+        try:
+            value, _ = self.llm.complete_json(messages, {"type": "string",
+                                                         "enum": ["yes", "no"]}, 4)
+        except MalformedReplyError:
+            return Verdict(False, "model: no verdict")
+        entailed = str(value).strip().lower() == "yes"
+        return Verdict(entailed, f"model: {'yes' if entailed else 'no'}")
+
+
+def make_verifier(llm: LLM | None) -> ClaimVerifier:
+    return ModelVerifier(llm) if llm is not None else LexicalVerifier()

@@ -1,0 +1,72 @@
+"""A scripted chat model for unit tests: it answers by what it is asked for.
+
+Asked for a draft (a JSON schema with `sources`), it replies with the draft it was
+given; asked for a verdict (a yes/no enum), with the verdict it was given. Every
+call is recorded, so a test can check what the model was shown and how often.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+from rag.llm.base import LLM, Message, Schema, Usage
+
+
+@dataclass
+class Call:
+    messages: list[Message]
+    schema: Schema | None
+
+    @property
+    def prompt(self) -> str:
+        return self.messages[-1]["content"]
+
+    @property
+    def is_verdict(self) -> bool:
+        return self.schema is not None and self.schema.get("enum") == ["yes", "no"]
+
+
+@dataclass
+class ScriptedLLM(LLM):
+    """`draft` is the JSON value (or raw text) a draft request gets, or a function of the
+    prompt that returns one; `verdict` is "yes" or "no"."""
+
+    draft: Any = field(default_factory=lambda: {"sources": [1], "answer": "yes"})
+    verdict: str = "yes"
+    calls: list[Call] = field(default_factory=list)
+
+    @property
+    def model_id(self) -> str:
+        return "scripted"
+
+    @property
+    def verdicts(self) -> list[Call]:
+        return [c for c in self.calls if c.is_verdict]
+
+    @property
+    def drafts(self) -> list[Call]:
+        return [c for c in self.calls if not c.is_verdict]
+
+    def _stream(self, messages: list[Message], max_tokens: int, schema: Schema | None = None
+                ) -> Generator[str, None, Usage]:
+        call = Call(messages, schema)
+        self.calls.append(call)
+        if call.is_verdict:
+            reply = json.dumps(self.verdict)
+        else:
+            draft = self.draft(call.prompt) if callable(self.draft) else self.draft
+            reply = draft if isinstance(draft, str) else json.dumps(draft)
+        yield reply
+        return Usage(len(call.prompt) // 4, 1)
+
+
+def passage_saying(prompt: str, words: str) -> int:
+    """The number of the passage in a draft prompt whose line contains `words`."""
+    for line in prompt.splitlines():
+        if (match := re.match(r"\[(\d+)\] (.*)", line)) and words in match.group(2):
+            return int(match.group(1))
+    raise AssertionError(f"no passage saying {words!r} in:\n{prompt}")

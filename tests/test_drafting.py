@@ -1,0 +1,72 @@
+"""Structured drafts: the schema the model is held to, and how its reply is read."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.context import Passage
+from rag.drafting import draft_schema, is_yes_no, write_draft
+from rag.records import StoredChunk
+from tests.fakes import ScriptedLLM
+
+
+def passage(n: int, text: str) -> Passage:
+    chunk = StoredChunk(source=f"s{n}.txt", path="", title="T", published="2020-01-30",
+                        outlet="Outlet", chunk=0, start=0, end=len(text), sha256="x", key="k",
+                        total=1, embedding_model="hash", text=text)
+    return Passage(n, chunk, 0, len(text), text, 0.9, (1.0,))
+
+
+PASSAGES = [passage(1, "A spokesman denied the reports."),
+            passage(2, '"They have not resumed," said Abdulkarim Khalaf.')]
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Have joint operations resumed?", True),
+    ("Did The Verge report on Meta after TechCrunch did?", True),
+    ("Is it true that the Fed raised rates?", True),
+    ("Was the spokesman Iraqi or American?", True),
+    ("Who is the Iraqi spokesman?", False),
+    ("How many troops were wounded?", False),
+    ("Which company did both outlets report on?", False),
+])
+def test_yes_no_questions(question: str, expected: bool) -> None:
+    assert is_yes_no(question) is expected
+
+
+def test_schema_allows_only_the_passages_shown_and_yes_no_when_asked() -> None:
+    schema = draft_schema([1, 2, 5], yes_no=True)
+    assert list(schema["properties"]) == ["sources", "answer"]  # evidence first
+    assert schema["properties"]["sources"]["items"]["enum"] == [1, 2, 5]
+    assert schema["properties"]["answer"]["enum"] == ["yes", "no"]
+    assert "enum" not in draft_schema([1], yes_no=False)["properties"]["answer"]
+
+
+def test_draft_is_read_from_the_structure() -> None:
+    llm = ScriptedLLM(draft={"sources": [2, 2, 1], "answer": " Abdulkarim Khalaf "})
+    draft, completion = write_draft(llm, "Who is the spokesman?", PASSAGES, 40)
+    assert draft is not None and completion is not None
+    assert (draft.answer, draft.sources, draft.form) == ("Abdulkarim Khalaf", (2, 1), "short")
+    assert llm.calls[0].schema == draft_schema([1, 2], yes_no=False)
+    assert "[2] \"They have not resumed,\" said Abdulkarim Khalaf." in llm.calls[0].prompt
+
+
+@pytest.mark.parametrize("reply", [
+    "Abdulkarim Khalaf [2].",                          # free text: no structure
+    '{"sources": [], "answer": "Khalaf"}',             # no evidence
+    '{"sources": [7], "answer": "Khalaf"}',            # a passage it was not shown
+    '{"sources": [1], "answer": ""}',                  # no answer
+    '{"sources": [1], "answer": "Khalaf", "x": 1}',    # not the structure asked for
+])
+def test_a_reply_outside_the_structure_is_no_draft(reply: str) -> None:
+    draft, _ = write_draft(ScriptedLLM(draft=reply), "Who is the spokesman?", PASSAGES, 40)
+    assert draft is None
+
+
+def test_yes_no_draft_is_normalized() -> None:
+    draft, _ = write_draft(ScriptedLLM(draft={"sources": [1], "answer": "Yes"}),
+                           "Did they resume?", PASSAGES, 40)
+    assert draft is not None and (draft.answer, draft.form) == ("yes", "yes_no")
+    draft, _ = write_draft(ScriptedLLM(draft={"sources": [1], "answer": "maybe"}),
+                           "Did they resume?", PASSAGES, 40)
+    assert draft is None

@@ -1,0 +1,90 @@
+"""The claim verifier: deterministic checks, the model's verdict, and the labelled pairs."""
+
+from __future__ import annotations
+
+import pytest
+
+from eval.verifier_pairs import load_pairs, score_verifier
+from rag.verify import Evidence, LexicalVerifier, ModelVerifier, numbers, precheck
+from tests.fakes import ScriptedLLM
+
+WOUNDED = Evidence("Iran's missile attack on Ain al-Asad wounded 50 American troops.",
+                   "Outlet, 2020-01-30")
+DENIAL = Evidence("An Iraqi government spokesman denied reports on Thursday that joint "
+                  "operations had resumed.")
+REMOVED = Evidence("OpenAI's board removed Sam Altman as chief executive on Friday, saying he "
+                   "had not been consistently candid.")
+
+
+def test_numbers_are_normalized() -> None:
+    assert numbers("about 5,200 troops, fifty wounded, 3.5 percent, 11 missiles.") == {
+        "5200", "50", "3.5", "11"}
+
+
+@pytest.mark.parametrize(("claim", "evidence", "question", "reason"), [
+    ("Eleven American troops were wounded.", WOUNDED, None, "number 11"),
+    ("11", WOUNDED, "How many troops were wounded?", "number 11"),
+    ("Joint operations had resumed.", DENIAL, None, "polarity"),
+    ("Mark Esper", DENIAL, "Who denied the reports?", "words are not in the passages"),
+])
+def test_precheck_rejects_what_the_surface_shows(claim: str, evidence: Evidence,
+                                                 question: str | None, reason: str) -> None:
+    verdict = precheck(claim, [evidence], question)
+    assert verdict is not None and not verdict.entailed and reason in verdict.reason
+
+
+@pytest.mark.parametrize(("claim", "evidence", "question"), [
+    ("Fifty American troops were wounded.", WOUNDED, None),
+    ("50", WOUNDED, "How many American troops were wounded?"),
+    ("Iraq's government denied that joint operations had resumed.", DENIAL, None),
+    # The negation sits in another clause than the claim's.
+    ("OpenAI's board removed Sam Altman as chief executive.", REMOVED, None),
+    ("yes", DENIAL, "Did Iraq deny the reports?"),
+])
+def test_precheck_leaves_the_rest_to_the_verdict(claim: str, evidence: Evidence,
+                                                 question: str | None) -> None:
+    assert precheck(claim, [evidence], question) is None
+
+
+ESPER = Evidence("Defense Secretary Mark Esper revealed that Washington is trying to bring "
+                 "Patriot missile defenses into Iraq.")
+
+
+def test_model_verdict_is_one_constrained_yes_or_no() -> None:
+    # A role swap: the name is in the passage, in another role. Only the verdict can tell.
+    llm = ScriptedLLM(verdict="no")
+    verdict = ModelVerifier(llm).check("Mark Esper", [ESPER],
+                                       "Who is the Defense Secretary's spokesman?")
+    assert not verdict.entailed and verdict.reason == "model: no"
+    (call,) = llm.calls
+    assert call.schema == {"type": "string", "enum": ["yes", "no"]}
+    assert ESPER.text in call.prompt and "Proposed answer: Mark Esper" in call.prompt
+    assert ModelVerifier(ScriptedLLM(verdict="yes")).check(
+        "Fifty troops were wounded.", [WOUNDED]).entailed
+
+
+def test_model_is_not_asked_what_the_precheck_rejects() -> None:
+    llm = ScriptedLLM(verdict="yes")
+    assert not ModelVerifier(llm).check("Eleven troops were wounded.", [WOUNDED]).entailed
+    assert llm.calls == []
+
+
+def test_lexical_verifier_without_a_model() -> None:
+    verifier = LexicalVerifier()
+    assert verifier.check("Fifty American troops were wounded at Ain al-Asad.", [WOUNDED]).entailed
+    assert not verifier.check("Patriot missiles arrived in Baghdad.", [WOUNDED]).entailed
+
+
+def test_labelled_pairs_are_many_and_half_near_misses() -> None:
+    pairs = load_pairs()
+    assert len(pairs) >= 150
+    assert sum(p.near_miss for p in pairs) >= len(pairs) / 2
+    assert all(not p.entailed for p in pairs if p.near_miss)
+    assert {"number", "negation", "role", "entity"} <= {p.kind for p in pairs}
+
+
+def test_lexical_floor_on_the_labelled_pairs() -> None:
+    # Term overlap with the number and polarity checks: the baseline the model verifier beats.
+    report = score_verifier(LexicalVerifier(), load_pairs())
+    assert report.accuracy >= 0.6
+    assert report.pairs == len(load_pairs())
