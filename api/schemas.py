@@ -76,6 +76,7 @@ class AnswerOut(BaseModel):
 
 class SummaryOut(BaseModel):
     summary: str
+    refused: bool
     citations: list[CitationOut]
     backend: Backend
     timings: dict[str, int | float]

@@ -14,13 +14,22 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from rag.errors import ConfigError
 
 DATASETS = Path(__file__).resolve().parent / "datasets"
 CaseType = Literal["factual", "temporal", "conflict", "unanswerable", "summary",
                    "inference", "comparison"]
+Trap = Literal["false_premise", "swapped_role", "swapped_entity", "number_among_numbers",
+               "negative_fact", "near_miss"]
 
 
 class Case(BaseModel):
@@ -42,6 +51,8 @@ class Case(BaseModel):
     gold_facts: list[str] = Field(default_factory=list,
                                   description="Sentences a retrieved chunk must contain to "
                                   "count as a hit (retrieval scoring).")
+    trap: Trap | None = Field(None, description="What the case tempts a careless answer to "
+                              "do (faithfulness cases).")
 
     @property
     def answerable(self) -> bool:
@@ -67,8 +78,14 @@ class Dataset(BaseModel):
 
     name: str
     description: str = ""
-    corpus: Path | None = Field(None, description="The articles, relative to the dataset file.")
+    corpus: list[Path] | None = Field(None, description="The article folder, or folders, "
+                                      "relative to the dataset file.")
     cases: list[Case] = Field(min_length=1)
+
+    @field_validator("corpus", mode="before")
+    @classmethod
+    def _folders(cls, value: object) -> object:
+        return [value] if isinstance(value, str | Path) else value
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Dataset:
@@ -97,8 +114,8 @@ def load_dataset(name_or_path: str) -> Dataset:
         dataset = Dataset.model_validate(data)
     except (yaml.YAMLError, ValidationError) as exc:
         raise ConfigError(f"dataset {path} is invalid:\n{exc}") from None
-    if dataset.corpus is not None and not dataset.corpus.is_absolute():
-        dataset.corpus = (path.parent / dataset.corpus).resolve()
+    if dataset.corpus is not None:
+        dataset.corpus = [(path.parent / folder).resolve() for folder in dataset.corpus]
     return dataset
 
 
@@ -129,7 +146,7 @@ def load_multihop(path: Path) -> Dataset:
             raise ConfigError(f"{path}:{number}: not a MultiHop-RAG question: {exc}") from None
     corpus = path.parent / "corpus"
     return Dataset(name=path.parent.name, description="MultiHop-RAG questions",
-                   corpus=corpus if corpus.is_dir() else None, cases=cases)
+                   corpus=[corpus] if corpus.is_dir() else None, cases=cases)
 
 
 def split_half(case_id: str) -> Literal["dev", "test"]:

@@ -98,11 +98,14 @@ def _slug(text: str) -> str:
 def run_eval(dataset: Dataset, settings: Settings, out: Path, corpus: Path | None = None,
              limit: int | None = None, judge: LLM | None = None,
              progress: bool = False) -> Report:
-    corpus = corpus or dataset.corpus
-    if corpus is None or not corpus.is_dir():
-        raise ConfigError(f"dataset {dataset.name!r} needs a corpus folder: pass --corpus DIR")
+    folders = [corpus] if corpus else dataset.corpus or []
+    missing = [folder for folder in folders if not folder.is_dir()]
+    if not folders or missing:
+        raise ConfigError(f"dataset {dataset.name!r} needs its corpus folder"
+                          f"{': ' + str(missing[0]) + ' is missing' if missing else ''}; "
+                          "pass --corpus DIR")
     kb = KnowledgeBase(eval_settings(settings, out))
-    report = kb.ingest([corpus], prune=True, progress=progress)
+    report = kb.ingest(folders, prune=True, progress=progress)
     if report.failed:
         raise ConfigError(f"{len(report.failed)} corpus file(s) failed to ingest, e.g. "
                           f"{report.failed[0]['path']}: {report.failed[0]['error']}")
@@ -112,7 +115,7 @@ def run_eval(dataset: Dataset, settings: Settings, out: Path, corpus: Path | Non
     by_type = {kind: aggregate([o for o in outcomes if o.type == kind])
                for kind in sorted({o.type for o in outcomes})}
     return Report(dataset.name, kb.answers.backend, aggregate(outcomes), by_type, outcomes,
-                  {"corpus": str(corpus), "cases": len(cases),
+                  {"corpus": [str(folder) for folder in folders], "cases": len(cases),
                    "retrieval": kb.settings.retrieval.model_dump(),
                    "chunking": kb.settings.chunking.model_dump()})
 

@@ -1,6 +1,6 @@
 """Labelled (claim, passage, entailed?) pairs, and the claim verifier's score on them.
 
-    pairs = load_pairs()                      # eval/datasets/verifier_pairs.yaml
+    pairs = load_pairs()                      # eval/datasets/verifier/pairs.yaml
     report = score_verifier(make_verifier(llm), pairs)
 
 A pair whose `question` is set holds an answer to that question as its claim.
@@ -42,7 +42,7 @@ class PairSet(BaseModel):
     pairs: list[Pair] = Field(min_length=1)
 
 
-def load_pairs(path: Path = DATASETS / "verifier_pairs.yaml") -> list[Pair]:
+def load_pairs(path: Path = DATASETS / "verifier" / "pairs.yaml") -> list[Pair]:
     try:
         pairs = PairSet.model_validate(yaml.safe_load(path.read_text(encoding="utf-8"))).pairs
     except (OSError, yaml.YAMLError, ValidationError) as exc:

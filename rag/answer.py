@@ -20,7 +20,7 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from rag.citations import Citation
+from rag.citations import Citation, evidence_of
 from rag.conflicts import Conflict, find_conflicts
 from rag.context import Passage, select_passages
 from rag.drafting import Draft, write_draft
@@ -30,7 +30,7 @@ from rag.prompting import render
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings
 from rag.terms import terms
-from rag.verify import ClaimVerifier, Evidence, Verdict, make_verifier
+from rag.verify import ClaimVerifier, Verdict, make_verifier
 
 NOT_IN_SOURCES = re.compile(r"not\s+in\s+(the\s+)?(sources|passages)|do(es)?\s+not\s+(say|mention|"
                             r"contain|answer|provide|state)|cannot\s+(answer|find|be determined)|"
@@ -77,10 +77,6 @@ class Step:
     verify_ms: float = 0.0
     prompt_tokens: int = 0
     completion_tokens: int = 0
-
-
-def evidence_of(passage: Passage) -> Evidence:
-    return Evidence(passage.text, ", ".join(x for x in (passage.outlet, passage.published) if x))
 
 
 class AnswerChain:

@@ -1,11 +1,11 @@
-"""Turn a draft answer's `[n]` markers into verified citations.
+"""Turn a model's `[n]`-marked sentences into verified citations, dropping what no passage states.
 
-A citation names a passage (source file, quote, offsets). It is `supported`
-when the answer sentence that cites it is backed by the passage: most of the
-sentence's content terms occur in it, or it is close in embedding space and
-shares a fair part of them. Markers that point at no passage are dropped.
-A claim the model left uncited is attributed to the passage that supports it
-best, if one does.
+A citation names a passage (source file, quote, offsets). A sentence is kept
+only if the claim verifier finds that the passages it cites state it; one
+that cites nothing, or cites passages that do not state it, gets one more
+chance with the passage sharing most of its terms. A sentence no passage
+states is dropped: it is never shipped with a citation marked supported.
+Markers that name no passage are removed.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ from typing import Any
 
 from rag.articles import Span
 from rag.chunking import split_sentences
-from rag.context import Passage, cosine
-from rag.embeddings import Embedder
+from rag.context import Passage
 from rag.terms import terms
+from rag.verify import ClaimVerifier, Evidence
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _TRAILING_MARKERS = re.compile(r"([.!?…][\"'”’)]*)((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
 MIN_CLAIM_TERMS = 3
+MIN_SHARED_FOR_RETRY = 0.5
 
 
 @dataclass(frozen=True)
@@ -37,23 +38,14 @@ class Citation:
                 "quote": p.text, "start": p.start, "end": p.end, "supported": self.supported}
 
 
-def support(sentence: str, passage: Passage, sentence_vector: list[float]) -> bool:
-    claim = set(terms(sentence))
-    if not claim:
-        return False
-    lexical = len(claim & set(terms(passage.text))) / len(claim)
-    semantic = cosine(sentence_vector, passage.vector)
-    return lexical >= 0.6 or (semantic >= 0.6 and lexical >= 0.3)
+def evidence_of(passage: Passage) -> Evidence:
+    """A passage as the verifier reads it, labelled with its outlet and date."""
+    return Evidence(passage.text, ", ".join(x for x in (passage.outlet, passage.published) if x))
 
 
 def _numbers(group: str) -> list[int]:
     """The passage numbers in one marker's group: "2, 3" -> [2, 3]."""
     return [int(n) for n in re.split(r"\s*[,;]\s*", group)]
-
-
-def _keep(match: re.Match[str], by_n: dict[int, Passage]) -> str:
-    numbers = [n for n in _numbers(match.group(1)) if n in by_n]
-    return " " + "".join(f"[{n}]" for n in numbers) if numbers else ""
 
 
 def split_answer(text: str) -> list[str]:
@@ -62,33 +54,43 @@ def split_answer(text: str) -> list[str]:
     return [text[s.start : s.end] for s in split_sentences(text, Span(0, len(text)))]
 
 
-def cite(answer: str, passages: list[Passage], embedder: Embedder) -> tuple[str, list[Citation]]:
-    """Return the answer with clean markers and its verified citations, in order of use."""
+def _with_markers(plain: str, numbers: list[int]) -> str:
+    end = len(plain.rstrip(".!?\"'”’)"))
+    marks = "".join(f"[{n}]" for n in numbers)
+    return f"{plain[:end]} {marks}{plain[end:]}"
+
+
+def _closest(plain: str, passages: list[Passage]) -> Passage | None:
+    claim = set(terms(plain))
+    if len(claim) < MIN_CLAIM_TERMS:
+        return None
+    best = max(passages, key=lambda p: len(claim & set(terms(p.text))))
+    return best if len(claim & set(terms(best.text))) / len(claim) >= MIN_SHARED_FOR_RETRY \
+        else None
+
+
+def cite(text: str, passages: list[Passage], verifier: ClaimVerifier
+         ) -> tuple[str, list[Citation]]:
+    """The sentences of `text` that their passages state, with clean markers, and their
+    citations in order of use (all supported: what is not, is not kept)."""
     by_n = {p.n: p for p in passages}
-    sentences = split_answer(answer)
-    if not sentences:
-        return "", []
-    bare = [MARKER.sub("", s).strip() for s in sentences]
-    vectors = embedder.embed_documents(bare)
-    rebuilt: list[str] = []
-    support_of: dict[int, bool] = {}
-    for sentence, plain, vector in zip(sentences, bare, vectors, strict=True):
-        marked = [n for group in MARKER.findall(sentence) for n in _numbers(group)]
-        cited = list(dict.fromkeys(n for n in marked if n in by_n))
-        # Markers stay where the model put them; those naming no passage are removed.
-        text = MARKER.sub(lambda m: _keep(m, by_n), sentence).strip()
-        backs = any(support(plain, by_n[n], vector) for n in cited)
-        if not backs and len(terms(plain)) >= MIN_CLAIM_TERMS:
-            # Uncited, or cited to passages that do not back it: cite the one that does.
-            backing = [p for p in passages if support(plain, p, vector)]
-            if backing:
-                best = max(backing, key=lambda p: cosine(vector, p.vector))
-                cited = [best.n]
-                text = MARKER.sub("", text).strip()
-                end = len(text.rstrip(".!?\"'”’)"))
-                text = f"{text[:end]} [{best.n}]{text[end:]}"
+    kept: list[str] = []
+    citations: dict[int, Citation] = {}
+    for sentence in split_answer(text):
+        plain = MARKER.sub("", sentence).strip()
+        if not plain:
+            continue
+        cited = list(dict.fromkeys(n for group in MARKER.findall(sentence)
+                                   for n in _numbers(group) if n in by_n))
+        entailed = bool(cited) and verifier.check(
+            plain, [evidence_of(by_n[n]) for n in cited]).entailed
+        if not entailed and passages and (closest := _closest(plain, passages)) is not None \
+                and [closest.n] != cited:
+            cited = [closest.n]
+            entailed = verifier.check(plain, [evidence_of(closest)]).entailed
+        if not entailed:
+            continue
+        kept.append(_with_markers(plain, cited))
         for n in cited:
-            support_of[n] = support_of.get(n, False) or support(plain, by_n[n], vector)
-        rebuilt.append(text)
-    citations = [Citation(n, by_n[n], supported) for n, supported in support_of.items()]
-    return " ".join(rebuilt), citations
+            citations.setdefault(n, Citation(n, by_n[n], True))
+    return " ".join(kept), list(citations.values())

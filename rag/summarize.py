@@ -1,8 +1,11 @@
 """Summaries with citations: of one article, or of a topic across articles as a timeline.
 
 The text to summarize is cut into numbered sentences (the same `Passage`s the
-answer chain uses), so every summary sentence can cite `[n]` and be checked.
-Long inputs are summarized in parts, and the parts' summaries combined.
+answer chain uses), so every summary sentence can cite `[n]` and be checked:
+a sentence the claim verifier finds no passage stating is dropped. A topic
+that no article covers (no passage reaches `RAG_MIN_RELEVANCE`, as for
+answers) is a refusal. Long inputs are summarized in parts, and the parts'
+summaries combined.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from rag.prompting import render
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings
 from rag.store import ChunkStore
+from rag.verify import ClaimVerifier, make_verifier
 
 PART_SENTENCES = 14
 SUMMARY_SENTENCES = 4
@@ -32,20 +36,24 @@ class Summary:
     citations: list[Citation]
     backend: dict[str, str]
     timings: dict[str, float | int] = field(default_factory=dict)
+    refused: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        return {"summary": self.summary, "citations": [c.as_dict() for c in self.citations],
+        return {"summary": self.summary, "refused": self.refused,
+                "citations": [c.as_dict() for c in self.citations],
                 "backend": self.backend, "timings": self.timings}
 
 
 class Summarizer:
     def __init__(self, settings: Settings, store: ChunkStore, retriever: HybridRetriever,
-                 embedder: Embedder, llm: LLM | None) -> None:
+                 embedder: Embedder, llm: LLM | None,
+                 verifier: ClaimVerifier | None = None) -> None:
         self.settings = settings
         self.store = store
         self.retriever = retriever
         self.embedder = embedder
         self.llm = llm
+        self.verifier = verifier or make_verifier(llm)
 
     @property
     def backend(self) -> dict[str, str]:
@@ -84,6 +92,14 @@ class Summarizer:
         hits = self.retriever.retrieve(topic, k, as_of)
         passages = select_passages(topic, hits, self.embedder, limit=2 * PART_SENTENCES,
                                    relative_cutoff=0.5)
+        if max((p.relevance for p in passages), default=0.0) < \
+                self.settings.retrieval.min_relevance:
+            # Whatever was retrieved is not about the topic: summarizing it would mislead.
+            timings = {"retrieve_ms": round((time.perf_counter() - started) * 1000, 1),
+                       "generate_ms": 0.0, "prompt_tokens": 0, "completion_tokens": 0}
+            return Summary(render("summary_refusal", topic=topic,
+                                  as_of=as_of.isoformat() if as_of else None),
+                           [], self.backend, timings, refused=True)
         return self._summarize(passages, topic=topic, timeline=True, started=started)
 
     def _summarize(self, passages: list[Passage], topic: str | None, timeline: bool,
@@ -100,12 +116,13 @@ class Summarizer:
                      for i in range(0, len(passages), PART_SENTENCES)]
             drafts = [self._generate(part, topic, timeline, usage) for part in parts]
             draft = drafts[0] if len(drafts) == 1 else self._combine(drafts, timeline, usage)
-        text, citations = cite(draft, passages, self.embedder) if draft else ("", [])
+        text, citations = cite(draft, passages, self.verifier) if draft else ("", [])
         timings = {"retrieve_ms": round(retrieve_ms, 1),
                    "generate_ms": round((time.perf_counter() - generate_started) * 1000, 1),
                    "prompt_tokens": usage[0], "completion_tokens": usage[1]}
         if not text:
-            text = "The ingested articles hold nothing to summarize on this."
+            return Summary(render("summary_refusal", topic=topic, as_of=None), [],
+                           self.backend, timings, refused=True)
         return Summary(text, citations, self.backend, timings)
 
     def _extractive(self, passages: list[Passage], timeline: bool) -> str:

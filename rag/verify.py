@@ -78,7 +78,7 @@ def precheck(claim: str, evidence: Sequence[Evidence], question: str | None = No
     if not evidence:
         return Verdict(False, "no passage")
     text = " ".join(e.text for e in evidence)
-    stated = numbers(text)
+    stated = numbers(text + " " + " ".join(e.label for e in evidence))  # dates are in labels
     asked = numbers(question or "")
     missing = sorted(numbers(claim) - stated - asked)
     if missing:

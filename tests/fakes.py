@@ -33,10 +33,10 @@ class Call:
 @dataclass
 class ScriptedLLM(LLM):
     """`draft` is the JSON value (or raw text) a draft request gets, or a function of the
-    prompt that returns one; `verdict` is "yes" or "no"."""
+    prompt that returns one; `verdict` is "yes" or "no", or a function of the prompt."""
 
     draft: Any = field(default_factory=lambda: {"sources": [1], "answer": "yes"})
-    verdict: str = "yes"
+    verdict: Any = "yes"
     calls: list[Call] = field(default_factory=list)
 
     @property
@@ -56,7 +56,8 @@ class ScriptedLLM(LLM):
         call = Call(messages, schema)
         self.calls.append(call)
         if call.is_verdict:
-            reply = json.dumps(self.verdict)
+            verdict = self.verdict(call.prompt) if callable(self.verdict) else self.verdict
+            reply = json.dumps(verdict)
         else:
             draft = self.draft(call.prompt) if callable(self.draft) else self.draft
             reply = draft if isinstance(draft, str) else json.dumps(draft)

@@ -2,6 +2,8 @@ from rag.citations import cite, split_answer
 from rag.context import Passage
 from rag.embeddings.hash_embedder import HashEmbedder
 from rag.records import StoredChunk
+from rag.verify import LexicalVerifier, ModelVerifier
+from tests.fakes import ScriptedLLM
 
 EMBEDDER = HashEmbedder(256)
 
@@ -16,32 +18,48 @@ P1 = passage(1, "The missile attack on Ain al-Asad wounded 50 American troops.")
 P2 = passage(2, "Esper wants Patriot air defenses deployed in Iraq.")
 
 
+LEXICAL = LexicalVerifier()
+
+
 def test_markers_are_kept_in_place_and_verified() -> None:
-    text, citations = cite("The attack wounded 50 American troops [1].", [P1, P2], EMBEDDER)
+    text, citations = cite("The attack wounded 50 American troops [1].", [P1, P2], LEXICAL)
     assert text == "The attack wounded 50 American troops [1]."
     assert [(c.n, c.supported) for c in citations] == [(1, True)]
 
 
 def test_markers_naming_no_passage_are_dropped() -> None:
-    text, citations = cite("The attack wounded 50 American troops [7].", [P1, P2], EMBEDDER)
+    text, citations = cite("The attack wounded 50 American troops [7].", [P1, P2], LEXICAL)
     assert "[7]" not in text
-    assert [c.n for c in citations] == [1]  # re-attributed to the passage that supports it
+    assert [c.n for c in citations] == [1]  # re-attributed to the passage that states it
 
 
-def test_a_wrong_citation_is_moved_to_the_passage_that_supports_the_claim() -> None:
-    text, citations = cite("The attack wounded 50 American troops [2].", [P1, P2], EMBEDDER)
+def test_a_wrong_citation_is_moved_to_the_passage_that_states_the_claim() -> None:
+    text, citations = cite("The attack wounded 50 American troops [2].", [P1, P2], LEXICAL)
     assert text == "The attack wounded 50 American troops [1]."
     assert [(c.n, c.supported) for c in citations] == [(1, True)]
 
 
-def test_a_citation_nothing_supports_is_kept_and_marked() -> None:
-    _, citations = cite("Troops were sent home for the holidays [2].", [P1, P2], EMBEDDER)
-    assert [(c.n, c.supported) for c in citations] == [(2, False)]
+def test_a_sentence_no_passage_states_is_dropped_not_shipped() -> None:
+    text, citations = cite("The attack wounded 50 American troops [1]. Troops were sent home "
+                           "for the holidays [2].", [P1, P2], LEXICAL)
+    assert text == "The attack wounded 50 American troops [1]."
+    assert [c.n for c in citations] == [1]
 
 
-def test_unsupported_claim_gets_no_citation() -> None:
-    text, citations = cite("Joe Biden won the presidential election.", [P1, P2], EMBEDDER)
-    assert citations == [] and "[" not in text
+def test_a_swapped_number_is_dropped_even_with_its_words_in_the_passage() -> None:
+    text, citations = cite("The attack wounded 11 American troops [1].", [P1, P2], LEXICAL)
+    assert (text, citations) == ("", [])
+
+
+def test_the_model_verdict_decides_what_the_surface_checks_pass() -> None:
+    llm = ScriptedLLM(verdict="no")
+    text, _ = cite("The attack wounded 50 American troops [1].", [P1, P2], ModelVerifier(llm))
+    assert text == "" and len(llm.verdicts) == 1
+
+
+def test_uncited_claim_nothing_states_gets_no_citation() -> None:
+    text, citations = cite("Joe Biden won the presidential election.", [P1, P2], LEXICAL)
+    assert citations == [] and text == ""
 
 
 def test_split_answer_moves_markers_before_the_period() -> None:

@@ -31,10 +31,25 @@ def test_seeds_set_is_large_and_covers_every_type() -> None:
     assert len(SEEDS_CASES.cases) >= 30
     kinds = {case.type for case in SEEDS_CASES.cases}
     assert kinds == {"factual", "temporal", "conflict", "unanswerable", "summary"}
-    assert SEEDS_CASES.corpus is not None and SEEDS_CASES.corpus.name == "seeds"
+    assert SEEDS_CASES.corpus is not None and [f.name for f in SEEDS_CASES.corpus] == ["seeds"]
     for case in SEEDS_CASES.cases:
         for source in case.sources:
-            assert (SEEDS_CASES.corpus / source).is_file(), (case.id, source)
+            assert (SEEDS_CASES.corpus[0] / source).is_file(), (case.id, source)
+
+
+@pytest.mark.skipif(not BENCH.exists(), reason="needs ../shared/benchdata/multihop")
+def test_faithfulness_set_spans_two_corpora_and_every_trap() -> None:
+    dataset = load_dataset("faithfulness")
+    assert len(dataset.cases) >= 40
+    assert dataset.corpus is not None and [f.name for f in dataset.corpus] == ["seeds", "corpus"]
+    assert {case.trap for case in dataset.cases} == {
+        "false_premise", "swapped_role", "swapped_entity", "number_among_numbers",
+        "negative_fact", "near_miss"}
+    refusals = [case for case in dataset.cases if not case.answerable]
+    assert 0.3 <= len(refusals) / len(dataset.cases) <= 0.6
+    for case in dataset.cases:
+        for source in case.sources:
+            assert any((folder / source).is_file() for folder in dataset.corpus), (case.id, source)
 
 
 @pytest.mark.parametrize(("text", "error"), [
@@ -57,7 +72,7 @@ def test_invalid_datasets_are_rejected_with_the_reason(tmp_path: Path, text: str
 
 
 def test_unknown_dataset_name_lists_the_bundled_ones() -> None:
-    with pytest.raises(ConfigError, match="bundled: seeds"):
+    with pytest.raises(ConfigError, match="bundled: faithfulness, seeds$"):
         load_dataset("nope")
 
 
@@ -84,7 +99,7 @@ def test_multihop_adapter(tmp_path: Path) -> None:
 @pytest.mark.skipif(not BENCH.exists(), reason="needs ../shared/benchdata/multihop")
 def test_multihop_questions_file_loads() -> None:
     dataset = load_dataset(str(BENCH / "questions.jsonl"))
-    assert len(dataset.cases) == 77 and dataset.corpus == BENCH / "corpus"
+    assert len(dataset.cases) == 77 and dataset.corpus == [BENCH / "corpus"]
     answerable = [c for c in dataset.cases if c.answerable]
     assert all(c.gold_facts for c in answerable)
 

@@ -15,7 +15,8 @@ from tests.test_answer import assert_quotes_are_exact
 def test_article_summary_cites_only_that_article(extractive: KnowledgeBase,  # noqa: F811
                                                  seeds: Path) -> None:
     summary = extractive.summarize(source=OLDER_SEED).as_dict()
-    assert set(summary) == {"summary", "citations", "backend", "timings"}
+    assert set(summary) == {"summary", "refused", "citations", "backend", "timings"}
+    assert summary["refused"] is False
     assert {c["source"] for c in summary["citations"]} == {OLDER_SEED}
     assert len(summary["citations"]) >= 2
     assert "denied" in summary["summary"]  # the article's lead is in its summary
@@ -29,6 +30,28 @@ def test_topic_summary_is_a_timeline(extractive: KnowledgeBase, seeds: Path) -> 
     text = data["summary"]
     assert text.index("2020-01-16") < text.index("2020-01-30")
     assert_quotes_are_exact(data, seeds)
+
+
+def test_a_topic_no_article_covers_is_refused(extractive: KnowledgeBase) -> None:
+    summary = extractive.summarize(topic="the 2022 FIFA World Cup final in Qatar")
+    assert summary.refused and summary.citations == []
+    assert "do not cover" in summary.summary
+
+
+def test_summary_sentences_no_passage_states_are_dropped(extractive: KnowledgeBase) -> None:
+    from rag.summarize import Summarizer
+    from tests.fakes import ScriptedLLM
+
+    # The model writes one sentence its passage states and one it does not.
+    llm = ScriptedLLM(draft="Iraq's government denied that joint operations had resumed [1]. "
+                            "The coalition withdrew all its troops from Iraq [2].",
+                      verdict=lambda prompt: "no" if "withdrew" in prompt else "yes")
+    summarizer = Summarizer(extractive.settings, extractive.store, extractive.retriever,
+                            extractive.embedder, llm)
+    summary = summarizer.article(OLDER_SEED)
+    assert "withdrew" not in summary.summary
+    assert "denied" in summary.summary and summary.citations
+    assert len(llm.verdicts) >= 2  # each sentence went to the verifier
 
 
 def test_summarize_needs_exactly_one_target(extractive: KnowledgeBase) -> None:  # noqa: F811

@@ -1,4 +1,4 @@
-"""Claim-verifier accuracy on the labelled pairs (eval/datasets/verifier_pairs.yaml).
+"""Claim-verifier accuracy on the labelled pairs (eval/datasets/verifier/pairs.yaml).
 
     python eval/benchmarks/verifier_accuracy.py [--only dev|test]
 

@@ -43,8 +43,9 @@ class OpenAIChatLLM(LLM):
         kinds = [self._accepted] if self._accepted else list(FORMATS)
         for kind in kinds:
             if kind == "prompt":
-                asked = [*messages[:-1], {**messages[-1], "content": messages[-1]["content"]
-                                          + "\n\n" + render("json_reply", schema=schema)}]
+                instruction = render("json_reply", schema=json.dumps(schema))
+                last = {**messages[-1], "content": f"{messages[-1]['content']}\n\n{instruction}"}
+                asked = [*messages[:-1], last]
                 usage = yield from self._chat(asked, max_tokens, None)
             else:
                 try:
