@@ -86,7 +86,7 @@ class AnswerChain:
         self.retriever = retriever
         self.embedder = embedder
         self.llm = llm
-        self.verifier = verifier or make_verifier(llm)
+        self.verifier = verifier or make_verifier(llm, settings.llm.verify_threshold)
         self.chain: Runnable[Step, Answer] = (
             RunnableLambda(self._retrieve) | RunnableLambda(self._draft)
             | RunnableLambda(self._verify) | RunnableLambda(self._compose))
@@ -143,6 +143,12 @@ class AnswerChain:
         by_n = {p.n: p for p in step.passages}
         evidence = [evidence_of(by_n[n]) for n in draft.sources]
         verdict = self.verifier.check(draft.answer, evidence, step.question.text)
+        if not verdict.entailed and draft.form == "yes_no":
+            # The passages may state the other answer: a small model leans to "yes".
+            other = "no" if draft.answer == "yes" else "yes"
+            reverse = self.verifier.check(other, evidence, step.question.text)
+            if reverse.entailed:
+                draft, verdict = replace(draft, answer=other), reverse
         return replace(step, draft=draft, verdict=verdict,
                        verify_ms=(time.perf_counter() - started) * 1000)
 

@@ -29,13 +29,19 @@ MAX_SOURCES = 4
 # Auxiliaries a yes/no question starts with ("Did ...?", "Has ...?", "Is it true ...?").
 _YES_NO = re.compile(r"^(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|"
                      r"should|shall|may|might|must)\b", re.I)
-_NOT_YES_NO = re.compile(r"\b(?:or not)\b", re.I)
+_OR_NOT = re.compile(r"\bor not\b", re.I)
+# "..., consistent or inconsistent?", "..., or has there been a change?": the last clause
+# offers alternatives, so the answer is one of them, not yes or no.
+_ALTERNATIVES = re.compile(r"\bor\b(?![^,;]*[,;])[^?]*\?\s*$", re.I)
 
 
 def is_yes_no(question: str) -> bool:
-    """Whether `question` is answered by yes or no ("Did X report ... ?")."""
+    """Whether `question` is answered by yes or no ("Did X report ... ?"), rather than by
+    one of the alternatives it offers ("Was the portrayal consistent or inconsistent?")."""
     text = question.strip()
-    return bool(_YES_NO.match(text)) or bool(_NOT_YES_NO.search(text) and "?" in text)
+    if _OR_NOT.search(text):
+        return True
+    return bool(_YES_NO.match(text)) and not _ALTERNATIVES.search(text)
 
 
 @dataclass(frozen=True)

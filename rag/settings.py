@@ -106,6 +106,15 @@ class LLMSettings(_Section):
     )
     context_tokens: int = _env("RAG_LLM_CONTEXT", "Context window in tokens.", 4096, ge=512)
     max_tokens: int = _env("RAG_LLM_MAX_TOKENS", "Longest reply in tokens.", 160, ge=16)
+    verify_threshold: float = _env(
+        "RAG_VERIFY_THRESHOLD",
+        "How sure the model must be that a passage states a claim (its probability of "
+        "\"yes\" against \"no\") for the claim to count as supported (0-1; higher: fewer "
+        "wrong claims, more refusals).",
+        0.7,
+        ge=0.0,
+        le=1.0,
+    )
 
 
 class RetrievalSettings(_Section):

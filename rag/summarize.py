@@ -53,7 +53,7 @@ class Summarizer:
         self.retriever = retriever
         self.embedder = embedder
         self.llm = llm
-        self.verifier = verifier or make_verifier(llm)
+        self.verifier = verifier or make_verifier(llm, settings.llm.verify_threshold)
 
     @property
     def backend(self) -> dict[str, str]:

@@ -135,12 +135,18 @@ class LexicalVerifier(ClaimVerifier):
 
 
 class ModelVerifier(ClaimVerifier):
-    """The chat model answers one constrained yes/no: one or two tokens to write."""
+    """The chat model decides yes or no in one token; "yes" must be likely enough.
+
+    A small model leans to "yes" (it accepted most unrelated claims when asked for
+    its single most likely word), so the claim counts as stated only when the
+    model's probability of "yes", against "no", reaches `threshold`.
+    """
 
     name = "model"
 
-    def __init__(self, llm: LLM) -> None:
+    def __init__(self, llm: LLM, threshold: float = 0.7) -> None:
         self.llm = llm
+        self.threshold = threshold
 
     def _decide(self, claim: str, evidence: Sequence[Evidence], question: str | None
                 ) -> Verdict:
@@ -150,13 +156,13 @@ class ModelVerifier(ClaimVerifier):
                                                question=question)},
         ]
         try:
-            value, _ = self.llm.complete_json(messages, {"type": "string",
-                                                         "enum": ["yes", "no"]}, 4)
+            odds = self.llm.choose(messages, ["yes", "no"])
         except MalformedReplyError:
             return Verdict(False, "model: no verdict")
-        entailed = str(value).strip().lower() == "yes"
-        return Verdict(entailed, f"model: {'yes' if entailed else 'no'}")
+        total = odds["yes"] + odds["no"]
+        p_yes = odds["yes"] / total if total else 0.0
+        return Verdict(p_yes >= self.threshold, f"model: p(yes) {p_yes:.2f}")
 
 
-def make_verifier(llm: LLM | None) -> ClaimVerifier:
-    return ModelVerifier(llm) if llm is not None else LexicalVerifier()
+def make_verifier(llm: LLM | None, threshold: float = 0.7) -> ClaimVerifier:
+    return ModelVerifier(llm, threshold) if llm is not None else LexicalVerifier()

@@ -83,3 +83,19 @@ def test_yes_no_answer_with_a_disagreement_states_both_sides(extractive: Knowled
     assert "denied reports" in text and "have resumed" in text
     assert "the 2020-01-30 report is more recent" in text
     assert_quotes_are_exact(answer, seeds)
+
+
+def test_a_rejected_yes_becomes_the_no_its_passages_state(extractive: KnowledgeBase) -> None:
+    llm = ScriptedLLM(draft=lambda p: {"sources": [passage_saying(p, "denied reports")],
+                                       "answer": "yes"},
+                      verdict=lambda prompt: "yes" if "Proposed answer: no" in prompt else "no")
+    answer = chain(extractive, llm).ask(
+        "Did the Iraqi government confirm that joint operations had resumed?", as_of=None)
+    assert answer.answer.startswith("No [") and not answer.refused
+    assert len(llm.verdicts) == 2
+
+
+def test_neither_answer_stated_is_a_refusal(extractive: KnowledgeBase) -> None:
+    llm = ScriptedLLM(draft=lambda p: {"sources": [1], "answer": "yes"}, verdict="no")
+    assert chain(extractive, llm).ask(CONFLICT_Q).refused
+    assert len(llm.verdicts) == 2

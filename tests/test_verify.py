@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from eval.verifier_pairs import load_pairs, score_verifier
@@ -55,7 +57,7 @@ def test_model_verdict_is_one_constrained_yes_or_no() -> None:
     llm = ScriptedLLM(verdict="no")
     verdict = ModelVerifier(llm).check("Mark Esper", [ESPER],
                                        "Who is the Defense Secretary's spokesman?")
-    assert not verdict.entailed and verdict.reason == "model: no"
+    assert not verdict.entailed and verdict.reason == "model: p(yes) 0.00"
     (call,) = llm.calls
     assert call.schema == {"type": "string", "enum": ["yes", "no"]}
     assert ESPER.text in call.prompt and "Proposed answer: Mark Esper" in call.prompt
@@ -88,3 +90,22 @@ def test_lexical_floor_on_the_labelled_pairs() -> None:
     report = score_verifier(LexicalVerifier(), load_pairs())
     assert report.accuracy >= 0.6
     assert report.pairs == len(load_pairs())
+
+
+class OddsLLM(ScriptedLLM):
+    """Reports fixed odds for yes and no, as a backend that reads the model's logits does."""
+
+    def __init__(self, yes: float) -> None:
+        super().__init__()
+        self.yes = yes
+
+    def choose(self, messages: list, options: Any) -> dict[str, float]:
+        return {"yes": self.yes, "no": 1 - self.yes}
+
+
+@pytest.mark.parametrize(("p_yes", "threshold", "entailed"), [
+    (0.65, 0.7, False), (0.75, 0.7, True), (0.75, 0.8, False), (0.55, 0.5, True)])
+def test_yes_must_be_likely_enough(p_yes: float, threshold: float, entailed: bool) -> None:
+    verdict = ModelVerifier(OddsLLM(p_yes), threshold).check(
+        "Fifty troops were wounded.", [WOUNDED])
+    assert verdict.entailed is entailed and f"{p_yes:.2f}" in verdict.reason

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +72,17 @@ class LLM(ABC):
         """
         completion = self.complete(messages, max_tokens, schema=schema)
         return decode_json(completion.text), completion
+
+    def choose(self, messages: list[Message], options: Sequence[str]) -> dict[str, float]:
+        """How likely the reply is each of `options` (single words): probability per option.
+
+        One decision, one or two tokens: the default constrains the reply to the
+        options and gives the one chosen probability 1. Backends that can read the
+        model's next-token distribution return it instead, so a caller can ask for
+        more confidence than "more likely than not".
+        """
+        value, _ = self.complete_json(messages, {"type": "string", "enum": list(options)}, 4)
+        return {option: float(option == value) for option in options}
 
     def complete(self, messages: list[Message], max_tokens: int,
                  on_token: Callable[[str], None] | None = None,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import importlib.util
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from rag.errors import BackendUnavailableError, ConfigError
 from rag.llm.base import LLM, Message, Schema, Usage
@@ -51,6 +53,33 @@ class LlamaCppLLM(LLM):
                                 n_threads=self.n_threads, n_threads_batch=self.n_threads,
                                 n_batch=512, verbose=False, seed=0)
         return self._llama
+
+    def choose(self, messages: list[Message], options: Sequence[str]) -> dict[str, float]:
+        """The next-token distribution after the prompt, summed over each option's spellings
+        ("yes", "Yes", " yes"): one forward pass over what the cache does not hold."""
+        from llama_cpp import LogitsProcessorList
+
+        seen: list[np.ndarray] = []
+
+        def capture(_ids: Any, scores: np.ndarray) -> np.ndarray:
+            if not seen:
+                seen.append(np.array(scores, dtype=np.float64))
+            return scores
+
+        with self._lock:
+            llama = self._load()
+            llama.create_chat_completion(messages=messages, max_tokens=1, temperature=0.0,
+                                         top_k=1, seed=0,
+                                         logits_processor=LogitsProcessorList([capture]))
+            first_tokens = {option: {llama.tokenize(form.encode(), add_bos=False)[0]
+                                     for form in (option, option.capitalize(), f" {option}",
+                                                  f" {option.capitalize()}")}
+                            for option in options}
+        logits = seen[0]
+        probabilities = np.exp(logits - logits.max())
+        probabilities /= probabilities.sum()
+        return {option: float(sum(probabilities[i] for i in ids))
+                for option, ids in first_tokens.items()}
 
     def _stream(self, messages: list[Message], max_tokens: int, schema: Schema | None = None
                 ) -> Generator[str, None, Usage]:
