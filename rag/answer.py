@@ -22,8 +22,8 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag.citations import Citation, evidence_of
 from rag.conflicts import Conflict, find_conflicts
-from rag.context import Passage, select_passages
-from rag.drafting import Draft, write_draft
+from rag.context import Passage, group_by_source, select_passages
+from rag.drafting import MAX_SOURCES, Draft, write_draft
 from rag.embeddings import Embedder
 from rag.llm import LLM
 from rag.prompting import render
@@ -32,6 +32,8 @@ from rag.settings import Settings
 from rag.terms import terms
 from rag.verify import ClaimVerifier, Verdict, make_verifier
 
+# Articles whose passages an unverified answer is checked against, most relevant first.
+PER_SOURCE_CHECKS = 3
 NOT_IN_SOURCES = re.compile(r"not\s+in\s+(the\s+)?(sources|passages)|do(es)?\s+not\s+(say|mention|"
                             r"contain|answer|provide|state)|cannot\s+(answer|find|be determined)|"
                             r"no\s+information|\bunknown\b|not\s+(mentioned|specified|stated)",
@@ -149,8 +151,30 @@ class AnswerChain:
             reverse = self.verifier.check(other, evidence, step.question.text)
             if reverse.entailed:
                 draft, verdict = replace(draft, answer=other), reverse
+        if not verdict.entailed:
+            draft, verdict = self._per_source(draft, verdict, step)
         return replace(step, draft=draft, verdict=verdict,
                        verify_ms=(time.perf_counter() - started) * 1000)
+
+    def _per_source(self, draft: Draft, verdict: Verdict, step: Step) -> tuple[Draft, Verdict]:
+        """The answer checked against what each article shown says, when the passages the
+        model cited do not state it: the model often cites the sentence restating the
+        question (or another report's mention of it) rather than the one answering."""
+        by_n = {p.n: p for p in step.passages}
+        groups = [[p.n for p in group.passages] for group in group_by_source(step.passages)]
+        by_relevance = sorted(groups, key=lambda ns: -max(by_n[n].relevance for n in ns))
+        stating: list[int] = []
+        for numbers in by_relevance[:PER_SOURCE_CHECKS]:
+            if set(numbers) <= set(draft.sources):
+                continue  # already part of the failed check
+            found = self.verifier.check(draft.answer, [evidence_of(by_n[n]) for n in numbers],
+                                        step.question.text)
+            if found.entailed:
+                stating.extend(numbers)
+                verdict = found
+        if not stating:
+            return draft, verdict
+        return replace(draft, sources=tuple(sorted(stating))), verdict
 
     def _compose(self, step: Step) -> Answer:
         q = step.question
@@ -184,20 +208,26 @@ class AnswerChain:
 
 
 def with_naming_passages(draft: Draft, passages: list[Passage], question: str) -> Draft:
-    """The draft citing, besides its own choice, the shown passages that name its answer.
+    """A short answer rests on the passages that name it.
 
     A small model often cites the sentence that restates the question ("A spokesman
-    denied ...") while the name it answers with stands in the next one ("... said
-    Abdulkarim Khalaf"). A passage counts when it holds every content word of the
-    answer that the question does not already hold.
+    denied ...") while the name it answers with stands in another ("... said
+    Abdulkarim Khalaf"). A passage names the answer when it holds every content word
+    of the answer that the question does not already hold; the model's own choices
+    come first among them. With no such passage the draft keeps its citations (and
+    the verifier will find the answer's words missing).
     """
     if draft.form != "short":
         return draft
     new = set(terms(draft.answer)) - set(terms(question))
     if not new:
         return draft
-    naming = [p.n for p in passages if p.n not in draft.sources and new <= set(terms(p.text))]
-    return replace(draft, sources=(*draft.sources, *naming[:2])) if naming else draft
+    naming = [p.n for p in passages if new <= set(terms(p.text))]
+    if not naming:
+        return draft
+    ordered = [n for n in draft.sources if n in naming] + [n for n in naming
+                                                           if n not in draft.sources]
+    return replace(draft, sources=tuple(ordered[:MAX_SOURCES]))
 
 
 def compose_text(draft: Draft, by_n: dict[int, Passage]) -> str:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from rag.errors import MalformedReplyError
 from rag.llm import LLM
 from rag.prompting import render
-from rag.terms import has_negation, terms
+from rag.terms import STOP_WORDS, has_negation, terms, words
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
@@ -60,6 +60,37 @@ def numbers(text: str) -> set[str]:
     return {n.removesuffix(".0") for n in found}
 
 
+_HOW_MANY = re.compile(r"\bhow many\s+([^?]*)", re.I)
+COUNT_WINDOW = 3
+
+
+def counted_terms(question: str) -> set[str]:
+    """What a "how many" question counts: "How many ballistic missiles struck ...?" ->
+    {ballistic, missil}. Empty for other questions."""
+    match = _HOW_MANY.search(question)
+    if not match:
+        return set()
+    counted: list[str] = []
+    for word in words(match.group(1))[:3]:  # up to the first function word
+        if word in STOP_WORDS:
+            break
+        counted.append(word)
+    return set(terms(" ".join(counted)))
+
+
+def counts(number: str, counted: set[str], text: str) -> bool:
+    """Whether `text` states `number` of the `counted` thing: one of its terms stands
+    within a few words of the number ("at least 11 of Iran's ballistic missiles"), not
+    another count nearby ("wounded 50 American troops")."""
+    tokens = re.findall(r"[\w'’.,-]+", text)
+    for i, token in enumerate(tokens):
+        if number in numbers(token):
+            window = tokens[max(0, i - COUNT_WINDOW) : i] + tokens[i + 1 : i + 1 + COUNT_WINDOW]
+            if counted & set(terms(" ".join(window + [token]))):
+                return True
+    return False
+
+
 _CLAUSE = re.compile(r"[,;:()]|\s[-–—]+\s|\b(?:while|but|whereas|although|though|after|"
                      r"before|because|saying|as)\b", re.I)
 
@@ -89,6 +120,11 @@ def precheck(claim: str, evidence: Sequence[Evidence], question: str | None = No
         new = set(terms(claim)) - set(terms(question))
         if new and not new & set(terms(text)) and not numbers(claim) & stated:
             return Verdict(False, "the answer's words are not in the passages")
+        counted = counted_terms(question)
+        answered = numbers(claim) - asked
+        if counted and answered and not any(counts(n, counted, text) for n in answered):
+            return Verdict(False, f"no passage counts {' '.join(sorted(counted))} "
+                                  f"as {sorted(answered)[0]}")
         return None
     claim_terms = set(terms(claim))
     if claim_terms and has_negation(claim) != has_negation(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rag.answer import AnswerChain
+from rag.answer import PER_SOURCE_CHECKS, AnswerChain
 from rag.knowledge_base import KnowledgeBase
 from tests.conftest import NEWER_SEED, OLDER_SEED
 from tests.fakes import ScriptedLLM, passage_saying
@@ -98,4 +98,21 @@ def test_a_rejected_yes_becomes_the_no_its_passages_state(extractive: KnowledgeB
 def test_neither_answer_stated_is_a_refusal(extractive: KnowledgeBase) -> None:
     llm = ScriptedLLM(draft=lambda p: {"sources": [1], "answer": "yes"}, verdict="no")
     assert chain(extractive, llm).ask(CONFLICT_Q).refused
-    assert len(llm.verdicts) == 2
+    # yes and no on the cited passage, then the answer against each article's passages.
+    assert 2 < len(llm.verdicts) <= 2 + PER_SOURCE_CHECKS
+
+
+def test_an_answer_its_citations_miss_is_found_in_the_article_that_states_it(
+        extractive: KnowledgeBase, seeds: Path) -> None:
+    # The model cites the denial for "yes"; only the newer article's passages state it.
+    llm = ScriptedLLM(draft=lambda p: {"sources": [passage_saying(p, "denied reports")],
+                                       "answer": "yes"},
+                      verdict=lambda prompt: "yes" if "have resumed" in prompt
+                      and "Proposed answer: yes" in prompt else "no")
+    answer = chain(extractive, llm).ask(CONFLICT_Q).as_dict()
+    assert answer["answer"].startswith("Yes [") and not answer["refused"]
+    first_markers = answer["answer"].split(".")[0]
+    cited_first = [c for c in answer["citations"] if f"[{c['n']}]" in first_markers]
+    assert {c["source"] for c in cited_first} == {NEWER_SEED}
+    assert answer["conflicts"] and "denied reports" in answer["answer"]
+    assert_quotes_are_exact(answer, seeds)

@@ -59,6 +59,35 @@ def test_conflict_between_the_seeds(default_kb: tuple[KnowledgeBase, Path]) -> N
     assert_quotes_are_exact(answer, folder)
 
 
+def test_a_role_the_articles_do_not_give_anyone_is_refused(
+        default_kb: tuple[KnowledgeBase, Path]) -> None:
+    # Mark Esper is named, as Defense Secretary; no article names his spokesman.
+    kb, _ = default_kb
+    answer = kb.ask("Who is the US Defense Secretary's spokesman named in the articles?")
+    assert answer.refused, answer.answer
+
+
+def test_a_negative_fact_is_an_answer(default_kb: tuple[KnowledgeBase, Path]) -> None:
+    kb, _ = default_kb
+    answer = kb.ask("Did the United States have Patriot air defenses deployed at Ain al-Asad "
+                    "during the Iranian attack?").as_dict()
+    assert answer["answer"].startswith("No ["), answer["answer"]
+    assert NEWER_SEED in {c["source"] for c in answer["citations"]}
+
+
+def test_a_count_is_of_the_thing_asked_about(default_kb: tuple[KnowledgeBase, Path]) -> None:
+    kb, _ = default_kb
+    answer = kb.ask("How many Iranian ballistic missiles struck Ain al-Asad?")
+    assert not answer.refused and answer.answer.startswith("11 ["), answer.answer
+
+
+def test_a_topic_no_article_covers_is_not_summarized(
+        default_kb: tuple[KnowledgeBase, Path]) -> None:
+    kb, _ = default_kb
+    summary = kb.summarize(topic="the 2022 FIFA World Cup final in Qatar")
+    assert summary.refused and summary.citations == []
+
+
 def test_election_is_refused(default_kb: tuple[KnowledgeBase, Path]) -> None:
     kb, _ = default_kb
     answer = kb.ask(ELECTION_Q).as_dict()

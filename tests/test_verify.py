@@ -7,7 +7,15 @@ from typing import Any
 import pytest
 
 from eval.verifier_pairs import load_pairs, score_verifier
-from rag.verify import Evidence, LexicalVerifier, ModelVerifier, numbers, precheck
+from rag.verify import (
+    Evidence,
+    LexicalVerifier,
+    ModelVerifier,
+    counted_terms,
+    counts,
+    numbers,
+    precheck,
+)
 from tests.fakes import ScriptedLLM
 
 WOUNDED = Evidence("Iran's missile attack on Ain al-Asad wounded 50 American troops.",
@@ -109,3 +117,29 @@ def test_yes_must_be_likely_enough(p_yes: float, threshold: float, entailed: boo
     verdict = ModelVerifier(OddsLLM(p_yes), threshold).check(
         "Fifty troops were wounded.", [WOUNDED])
     assert verdict.entailed is entailed and f"{p_yes:.2f}" in verdict.reason
+
+
+AIN_AL_ASAD = Evidence("Iran's Jan. 8 missile attack on Ain al-Asad airbase has wounded 50 "
+                       "American troops. The United States did not have Patriot air defenses "
+                       "deployed to the base, where at least 11 of Iran's ballistic missiles "
+                       "struck.")
+MISSILES_Q = "How many Iranian ballistic missiles struck Ain al-Asad?"
+
+
+@pytest.mark.parametrize(("question", "counted"), [
+    (MISSILES_Q, {"iranian", "ballistic", "missil"}),
+    ("How many American troops were wounded?", {"american", "troop"}),
+    ("How many points were Everton deducted?", {"point"}),
+    ("How long did the pause last?", set()),
+])
+def test_what_a_how_many_question_counts(question: str, counted: set[str]) -> None:
+    assert counted_terms(question) == counted
+
+
+def test_a_count_must_be_of_the_thing_asked_about() -> None:
+    # Both numbers are in the passage; only one counts missiles.
+    assert precheck("11", [AIN_AL_ASAD], MISSILES_Q) is None
+    rejected = precheck("50", [AIN_AL_ASAD], MISSILES_Q)
+    assert rejected is not None and "no passage counts" in rejected.reason
+    assert counts("4", {"touchdown"}, "Brock Purdy threw for 314 yards and four touchdowns")
+    assert not counts("314", {"touchdown"}, "Brock Purdy threw for 314 yards and four touchdowns")

