@@ -137,3 +137,21 @@ def percentile(values: list[float], share: float) -> float:
 
 def mean(values: list[float]) -> float | None:
     return statistics.fmean(values) if values else None
+
+
+def answer_claims(text: str, citations: list[dict[str, Any]]
+                  ) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The claims an answer ships, each with the citations it rests on: its sentences,
+    markers removed. Conflict notes ("Sources disagree: ...", appended last) quote their
+    sides and make no claim of their own, so they are left out."""
+    from rag.citations import split_answer
+
+    quotes = {c["n"]: c for c in citations}
+    claims = []
+    for sentence in split_answer(text.split("Sources disagree:")[0]):
+        cited = [quotes[int(n)] for n in re.findall(r"\[(\d+)\]", sentence)
+                 if int(n) in quotes]
+        claim = re.sub(r"\s*\[\d+\]", "", sentence).strip().rstrip(".")
+        if claim:
+            claims.append((claim, cited))
+    return claims

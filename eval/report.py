@@ -9,7 +9,8 @@ from typing import Any
 
 from eval.runner import Outcome, Report
 
-HEADLINE = ["accuracy", "token_f1", "negative_rejection", "false_refusal", "crag_score",
+HEADLINE = ["accuracy", "right_behaviour", "token_f1", "negative_rejection", "false_refusal",
+            "crag_score", "claims_entailed", "claims_entailed_judge",
             "source_precision", "source_recall", "citation_recall", "citation_precision",
             "conflict_detection", "hits@4", "hits@10", "mrr@10", "judge_accuracy",
             "latency_p50_ms", "latency_p95_ms", "prompt_tokens_mean", "completion_tokens_mean"]
@@ -54,6 +55,13 @@ def type_table(report: Report) -> str:
     return table(rows)
 
 
+def trap_table(report: Report) -> str:
+    rows = [["trap", "cases", "right_behaviour", "false_refusal", "negative_rejection"]]
+    for trap, values in report.by_trap.items():
+        rows.append([trap, *(fmt(values.get(name)) for name in rows[0][1:])])
+    return table(rows)
+
+
 def markdown(report: Report) -> str:
     failed = [o for o in report.outcomes if not o.passed]
     parts = [
@@ -63,6 +71,7 @@ def markdown(report: Report) -> str:
         f"{len(failed)} failed.",
         "## Metrics", metrics_table(report),
         "## By question type", type_table(report),
+        *(["## By trap", trap_table(report)] if report.by_trap else []),
         "![scores by question type](report.png)",
         f"## Failed cases ({len(failed)})",
     ]

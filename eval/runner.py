@@ -25,6 +25,7 @@ from rag.errors import ConfigError, RagError
 from rag.knowledge_base import KnowledgeBase
 from rag.llm import LLM
 from rag.settings import Settings
+from rag.verify import ClaimVerifier, Evidence, ModelVerifier
 
 
 @dataclass
@@ -35,6 +36,7 @@ class Outcome:
     type: str
     question: str
     expected: dict[str, Any]
+    trap: str | None = None
     got: str = ""
     refused: bool = False
     citations: list[dict[str, Any]] = field(default_factory=list)
@@ -53,6 +55,8 @@ class Outcome:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     judge: bool | None = None
+    claims_entailed: float | None = None
+    claims_entailed_judge: float | None = None
     error: str | None = None
 
     @property
@@ -68,10 +72,11 @@ class Report:
     by_type: dict[str, dict[str, Any]]
     outcomes: list[Outcome]
     settings: dict[str, Any]
+    by_trap: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"dataset": self.dataset, "backend": self.backend, "metrics": self.metrics,
-                "by_type": self.by_type, "settings": self.settings,
+                "by_type": self.by_type, "by_trap": self.by_trap, "settings": self.settings,
                 "cases": [asdict(o) | {"passed": o.passed} for o in self.outcomes]}
 
 
@@ -114,10 +119,12 @@ def run_eval(dataset: Dataset, settings: Settings, out: Path, corpus: Path | Non
                 for case in tqdm(cases, desc=dataset.name, unit="case", disable=not progress)]
     by_type = {kind: aggregate([o for o in outcomes if o.type == kind])
                for kind in sorted({o.type for o in outcomes})}
+    by_trap = {trap: aggregate([o for o in outcomes if o.trap == trap])
+               for trap in sorted({o.trap for o in outcomes if o.trap})}
     return Report(dataset.name, kb.answers.backend, aggregate(outcomes), by_type, outcomes,
                   {"corpus": [str(folder) for folder in folders], "cases": len(cases),
                    "retrieval": kb.settings.retrieval.model_dump(),
-                   "chunking": kb.settings.chunking.model_dump()})
+                   "chunking": kb.settings.chunking.model_dump()}, by_trap)
 
 
 def run_case(kb: KnowledgeBase, case: Case, judge: LLM | None = None) -> Outcome:
@@ -125,7 +132,7 @@ def run_case(kb: KnowledgeBase, case: Case, judge: LLM | None = None) -> Outcome
                                   ("facts", case.facts), ("sources", case.sources),
                                   ("as_of", case.as_of)) if v}
     outcome = Outcome(case.id, case.type, case.question or f"summarize {case.summarize}",
-                      expected)
+                      expected, case.trap)
     started = time.perf_counter()
     try:
         result = _ask(kb, case)
@@ -149,7 +156,27 @@ def run_case(kb: KnowledgeBase, case: Case, judge: LLM | None = None) -> Outcome
         from eval.judge import verdict
 
         outcome.judge = verdict(judge, case, outcome.got)
+    if not outcome.refused:
+        outcome.claims_entailed = claims_entailed(kb.answers.verifier, case, outcome)
+        if judge is not None:
+            outcome.claims_entailed_judge = claims_entailed(ModelVerifier(judge), case, outcome)
     return outcome
+
+
+def claims_entailed(verifier: ClaimVerifier, case: Case, outcome: Outcome) -> float | None:
+    """Share of the answer's claims whose cited passages `verifier` finds state them.
+
+    An answer to a question (not a summary) is checked as an answer to it: "Yes"
+    or "Alameda Research" means nothing without the question.
+    """
+    claims = metrics.answer_claims(outcome.got, outcome.citations)
+    if not claims:
+        return None
+    question = case.question if case.type != "summary" else None
+    entailed = [bool(cited) and verifier.check(
+        claim, [Evidence(c["quote"], c.get("published") or "") for c in cited], question).entailed
+        for claim, cited in claims]
+    return round(sum(entailed) / len(entailed), 3)
 
 
 def _ask(kb: KnowledgeBase, case: Case) -> dict[str, Any]:
@@ -199,6 +226,9 @@ def aggregate(outcomes: list[Outcome]) -> dict[str, Any]:
     result: dict[str, Any] = {
         "cases": len(outcomes),
         "accuracy": share(answerable, lambda o: o.correct),
+        # Answered right when there is an answer, refused when there is none.
+        "right_behaviour": share([o for o in outcomes if o.type != "summary"],
+                                 lambda o: o.correct),
         "token_f1": average([o.token_f1 for o in answerable if o.expected.get("answer")]),
         "negative_rejection": share(unanswerable, lambda o: o.refused),
         "false_refusal": share(answerable, lambda o: o.refused),
@@ -218,6 +248,9 @@ def aggregate(outcomes: list[Outcome]) -> dict[str, Any]:
     }
     if gold:
         result.update({k: round(v, 3) for k, v in metrics.hits_and_mrr(gold).items()})
+    result["claims_entailed"] = average([o.claims_entailed for o in answered])
+    if any(o.claims_entailed_judge is not None for o in answered):
+        result["claims_entailed_judge"] = average([o.claims_entailed_judge for o in answered])
     judged = [o for o in outcomes if o.judge is not None]
     if judged:
         result["judge_accuracy"] = share(judged, lambda o: bool(o.judge))

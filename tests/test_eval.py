@@ -170,6 +170,7 @@ def test_seeds_floors_with_the_extractive_backend(seeds_report: Any) -> None:
     assert m["source_recall"] >= 0.90 and m["source_precision"] >= 0.85
     assert m["citation_precision"] >= 0.95 and m["citation_recall"] >= 0.80
     assert m["conflict_detection"] == 1.0
+    assert m["claims_entailed"] >= 0.95  # quoted sentences: what is shipped is stated
     assert report.by_type["temporal"]["accuracy"] >= 0.85
 
 
@@ -221,3 +222,14 @@ def test_eval_without_a_corpus_is_a_clear_error(rag: Callable[..., Any],
 def test_matrix_settings_parse_comma_lists(make_settings: Callable[..., Settings]) -> None:
     settings = make_settings(eval={"llms": "extractive,openai", "embeddings": "hash"})
     assert settings.eval.llms == ["extractive", "openai"]
+
+
+def test_answer_claims_leave_out_conflict_notes() -> None:
+    from eval.metrics import answer_claims
+
+    citations = [{"n": 1, "quote": "Q1"}, {"n": 2, "quote": "Q2"}]
+    text = ('Yes [2]. Sources disagree: on 2020-01-16, X reported "no" [1], while on '
+            '2020-01-30, Y reported "yes" [2]; the 2020-01-30 report is more recent.')
+    q1, q2 = citations
+    assert answer_claims(text, citations) == [("Yes", [q2])]
+    assert answer_claims("A [1]. B [1][2].", citations) == [("A", [q1]), ("B", [q1, q2])]
