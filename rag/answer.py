@@ -88,7 +88,8 @@ class AnswerChain:
         self.retriever = retriever
         self.embedder = embedder
         self.llm = llm
-        self.verifier = verifier or make_verifier(llm, settings.llm.verify_threshold)
+        self.verifier = verifier or make_verifier(
+            llm, settings.llm.verify_threshold, settings.llm.verify_answer_threshold)
         self.chain: Runnable[Step, Answer] = (
             RunnableLambda(self._retrieve) | RunnableLambda(self._draft)
             | RunnableLambda(self._verify) | RunnableLambda(self._compose))

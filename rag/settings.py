@@ -108,10 +108,19 @@ class LLMSettings(_Section):
     max_tokens: int = _env("RAG_LLM_MAX_TOKENS", "Longest reply in tokens.", 160, ge=16)
     verify_threshold: float = _env(
         "RAG_VERIFY_THRESHOLD",
-        "How sure the model must be that a passage states a claim (its probability of "
-        "\"yes\" against \"no\") for the claim to count as supported (0-1; higher: fewer "
-        "wrong claims, more refusals).",
+        "How sure the model must be that a passage states a statement (a summary "
+        "sentence; its probability of \"yes\" against \"no\") for it to count as supported "
+        "(0-1; higher: fewer wrong claims, more refusals).",
         0.7,
+        ge=0.0,
+        le=1.0,
+    )
+    verify_answer_threshold: float = _env(
+        "RAG_VERIFY_ANSWER_THRESHOLD",
+        "The same for an answer to a question (a name, a number, yes or no), checked as the "
+        "answer to the question as asked; long compound questions rarely get a confident "
+        "yes, right or wrong (0-1).",
+        0.5,
         ge=0.0,
         le=1.0,
     )

@@ -53,7 +53,8 @@ class Summarizer:
         self.retriever = retriever
         self.embedder = embedder
         self.llm = llm
-        self.verifier = verifier or make_verifier(llm, settings.llm.verify_threshold)
+        self.verifier = verifier or make_verifier(
+            llm, settings.llm.verify_threshold, settings.llm.verify_answer_threshold)
 
     @property
     def backend(self) -> dict[str, str]:

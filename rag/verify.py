@@ -174,15 +174,17 @@ class ModelVerifier(ClaimVerifier):
     """The chat model decides yes or no in one token; "yes" must be likely enough.
 
     A small model leans to "yes" (it accepted most unrelated claims when asked for
-    its single most likely word), so the claim counts as stated only when the
-    model's probability of "yes", against "no", reaches `threshold`.
+    its single most likely word), so a statement counts as stated only when the
+    model's probability of "yes", against "no", reaches `threshold`; an answer to
+    a question, `answer_threshold`.
     """
 
     name = "model"
 
-    def __init__(self, llm: LLM, threshold: float = 0.7) -> None:
+    def __init__(self, llm: LLM, threshold: float = 0.7, answer_threshold: float = 0.5) -> None:
         self.llm = llm
         self.threshold = threshold
+        self.answer_threshold = answer_threshold
 
     def _decide(self, claim: str, evidence: Sequence[Evidence], question: str | None
                 ) -> Verdict:
@@ -197,8 +199,15 @@ class ModelVerifier(ClaimVerifier):
             return Verdict(False, "model: no verdict")
         total = odds["yes"] + odds["no"]
         p_yes = odds["yes"] / total if total else 0.0
-        return Verdict(p_yes >= self.threshold, f"model: p(yes) {p_yes:.2f}")
+        # An answer to a long, compound question ("Did A report X, while B reported Y?")
+        # never gets a confident yes from a small model, right or wrong: at 0.7 it
+        # refused 93% of the answerable MultiHop development questions.
+        needed = self.answer_threshold if question is not None else self.threshold
+        return Verdict(p_yes >= needed, f"model: p(yes) {p_yes:.2f}")
 
 
-def make_verifier(llm: LLM | None, threshold: float = 0.7) -> ClaimVerifier:
-    return ModelVerifier(llm, threshold) if llm is not None else LexicalVerifier()
+def make_verifier(llm: LLM | None, threshold: float = 0.7, answer_threshold: float = 0.5
+                  ) -> ClaimVerifier:
+    if llm is None:
+        return LexicalVerifier()
+    return ModelVerifier(llm, threshold, answer_threshold)
