@@ -13,7 +13,8 @@ import numpy as np
 from rag.errors import BackendUnavailableError, ConfigError
 from rag.llm.base import LLM, Message, Schema, Usage
 
-PREFIX_CACHE_BYTES = 1 << 30
+# Saved prompt states kept for prefix reuse: the draft's and the verdict's, and one spare.
+PREFIX_STATES = 3
 
 
 class LlamaCppLLM(LLM):
@@ -43,7 +44,7 @@ class LlamaCppLLM(LLM):
     def _load(self) -> Any:
         if self._llama is None:
             try:
-                from llama_cpp import Llama, LlamaRAMCache
+                from llama_cpp import Llama
             except ImportError:
                 raise BackendUnavailableError(
                     "llama-cpp-python is not installed: pip install llama-cpp-python==0.3.36"
@@ -58,7 +59,7 @@ class LlamaCppLLM(LLM):
             # their start, so the one live sequence's prefix reuse would be lost on every
             # call; saved states keyed by prompt prefix keep each prompt's system part
             # evaluated (seeds answers: median 11.8 s -> 6.0 s).
-            self._llama.set_cache(LlamaRAMCache(capacity_bytes=PREFIX_CACHE_BYTES))
+            self._llama.set_cache(_BoundedStateCache(PREFIX_STATES))
         return self._llama
 
     def choose(self, messages: list[Message], options: Sequence[str]) -> dict[str, float]:
@@ -104,3 +105,21 @@ class LlamaCppLLM(LLM):
                     yield delta
             # n_tokens counts what the context holds now: the prompt plus the reply.
             return Usage(max(llama.n_tokens - completion_tokens, 0), completion_tokens)
+
+
+def _BoundedStateCache(states: int) -> Any:  # noqa: N802 - a class made on first use
+    """llama-cpp's RAM state cache, holding at most `states` saved states.
+
+    Its own byte limit counts the model state only, not the copy of the logits
+    buffer each saved state carries (about 300 MB for this model), so bounded by
+    bytes it grew until the process was killed (24 GB on the verifier benchmark).
+    """
+    from llama_cpp import LlamaRAMCache
+
+    class BoundedStateCache(LlamaRAMCache):
+        def __setitem__(self, key: Any, value: Any) -> None:
+            super().__setitem__(key, value)
+            while len(self.cache_state) > states:
+                self.cache_state.popitem(last=False)
+
+    return BoundedStateCache(capacity_bytes=1 << 40)
