@@ -80,3 +80,4 @@ def test_cached_embedder_forgets_the_least_recently_used_text() -> None:
     cached.embed_documents(["a a", "c c"])  # "a a" was used again, so "b b" goes
     cached.embed_documents(["a a", "b b"])
     assert inner.embedded == ["a a", "b b", "c c", "b b"]
+
