@@ -115,7 +115,9 @@ def precheck(claim: str, evidence: Sequence[Evidence], question: str | None = No
     if missing:
         return Verdict(False, f"the passages do not state the number {missing[0]}")
     if question is not None:
-        if claim.lower() in ("yes", "no"):
+        if claim.lower() == "yes":
+            return _polarity_of_yes(question, evidence)
+        if claim.lower() == "no":
             return None
         new = set(terms(claim)) - set(terms(question))
         if new and not new & set(terms(text)) and not numbers(claim) & stated:
@@ -130,6 +132,22 @@ def precheck(claim: str, evidence: Sequence[Evidence], question: str | None = No
     if claim_terms and has_negation(claim) != has_negation(
             _covering_clause(claim_terms, evidence)):
         return Verdict(False, "the passage states the opposite polarity")
+    return None
+
+
+COVERED_FOR_POLARITY = 0.5
+
+
+def _polarity_of_yes(question: str, evidence: Sequence[Evidence]) -> Verdict | None:
+    """"Yes" is rejected when the clause that covers the question's terms says the opposite
+    ("Did the US have Patriots deployed?" against "the US did not have Patriots deployed").
+    Only "yes": one clause of a compound question stated positively does not make it yes,
+    but one stated negatively does make it no."""
+    asked = set(terms(question))
+    clause = _covering_clause(asked, evidence)
+    if asked and len(asked & set(terms(clause))) / len(asked) >= COVERED_FOR_POLARITY \
+            and has_negation(clause) != has_negation(question):
+        return Verdict(False, "the passage states the opposite of yes")
     return None
 
 
