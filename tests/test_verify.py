@@ -143,3 +143,18 @@ def test_a_count_must_be_of_the_thing_asked_about() -> None:
     assert rejected is not None and "no passage counts" in rejected.reason
     assert counts("4", {"touchdown"}, "Brock Purdy threw for 314 yards and four touchdowns")
     assert not counts("314", {"touchdown"}, "Brock Purdy threw for 314 yards and four touchdowns")
+
+
+PATRIOTS = Evidence("The United States did not have Patriot air defenses deployed to the base, "
+                    "where at least 11 of Iran's ballistic missiles struck.")
+PATRIOTS_Q = "Did the United States have Patriot air defenses deployed at Ain al-Asad?"
+
+
+def test_yes_against_a_passage_that_states_no_is_rejected_without_the_model() -> None:
+    llm = ScriptedLLM(verdict="yes")
+    verdict = ModelVerifier(llm).check("yes", [PATRIOTS], PATRIOTS_Q)
+    assert not verdict.entailed and "opposite" in verdict.reason and llm.calls == []
+    assert precheck("no", [PATRIOTS], PATRIOTS_Q) is None  # "no" goes to the model
+    # A negation in a clause that does not carry the question decides nothing.
+    assert precheck("yes", [Evidence("Officials said operations resumed, though no date was "
+                                     "given.")], "Have operations resumed?") is None
