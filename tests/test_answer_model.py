@@ -92,14 +92,16 @@ def test_a_rejected_yes_becomes_the_no_its_passages_state(extractive: KnowledgeB
     answer = chain(extractive, llm).ask(
         "Did the Iraqi government confirm that joint operations had resumed?", as_of=None)
     assert answer.answer.startswith("No [") and not answer.refused
-    assert len(llm.verdicts) == 2
+    # "yes" against a denial fails the polarity check without a model call; "no" is asked.
+    assert len(llm.verdicts) == 1 and "Proposed answer: no" in llm.verdicts[0].prompt
 
 
 def test_neither_answer_stated_is_a_refusal(extractive: KnowledgeBase) -> None:
     llm = ScriptedLLM(draft=lambda p: {"sources": [1], "answer": "yes"}, verdict="no")
     assert chain(extractive, llm).ask(CONFLICT_Q).refused
-    # yes and no on the cited passage, then the answer against each article's passages.
-    assert 2 < len(llm.verdicts) <= 2 + PER_SOURCE_CHECKS
+    # yes (here failing the polarity check first) and no on the cited passage, then the
+    # answer against each article's passages.
+    assert 2 <= len(llm.verdicts) <= 2 + PER_SOURCE_CHECKS
 
 
 def test_an_answer_its_citations_miss_is_found_in_the_article_that_states_it(
