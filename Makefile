@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test lint bench-ingest bench-retrieval bench-answer bench-api
+.PHONY: install run test lint bench-ingest bench-retrieval bench-answer bench-api bench-verifier
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,3 +33,6 @@ bench-answer: install
 
 bench-api: install
 	$(BIN)/python eval/benchmarks/api_load.py
+
+bench-verifier: install
+	$(BIN)/python eval/benchmarks/verifier_accuracy.py
