@@ -46,4 +46,5 @@ class MalformedReplyError(RagError):
 
 
 class RequestRejectedError(RagError):
-    """A server refused a request as malformed or unsupported (HTTP 400 or 422)."""
+    """A server refused a request as malformed or unsupported (HTTP 400 or 422, or a 500
+    naming the field it refused)."""

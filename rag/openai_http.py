@@ -77,7 +77,9 @@ class OpenAIHttp:
                 f"cannot reach the OpenAI-compatible server at {self.base_url}: {exc}") from None
 
     def _decode(self, response: httpx.Response) -> dict[str, Any]:
-        if response.status_code in (400, 422):
+        # llama-cpp-python's server reports a response_format it does not take as a 500.
+        if response.status_code in (400, 422) or (
+                response.status_code == 500 and "response_format" in response.text):
             raise RequestRejectedError(f"{self.base_url} refused the request "
                                        f"({response.status_code}): {response.text[:300]}")
         if response.status_code >= 400:
