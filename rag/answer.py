@@ -20,7 +20,7 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from rag.citations import Citation, evidence_of
+from rag.citations import Citation, evidence_of, with_markers
 from rag.conflicts import Conflict, find_conflicts
 from rag.context import Passage, group_by_source, select_passages
 from rag.drafting import MAX_SOURCES, Draft, write_draft
@@ -79,6 +79,10 @@ class Step:
     verify_ms: float = 0.0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+
+    @property
+    def by_number(self) -> dict[int, Passage]:
+        return {p.n: p for p in self.passages}
 
 
 class AnswerChain:
@@ -143,7 +147,7 @@ class AnswerChain:
         if draft.form == "quotes":  # the answer is the passages' own sentences
             return replace(step, verdict=Verdict(True, "quoted"))
         draft = with_naming_passages(draft, step.passages, step.question.text)
-        by_n = {p.n: p for p in step.passages}
+        by_n = step.by_number
         evidence = [evidence_of(by_n[n]) for n in draft.sources]
         verdict = self.verifier.check(draft.answer, evidence, step.question.text)
         if not verdict.entailed and draft.form == "yes_no":
@@ -161,7 +165,7 @@ class AnswerChain:
         """The answer checked against what each article shown says, when the passages the
         model cited do not state it: the model often cites the sentence restating the
         question (or another report's mention of it) rather than the one answering."""
-        by_n = {p.n: p for p in step.passages}
+        by_n = step.by_number
         groups = [[p.n for p in group.passages] for group in group_by_source(step.passages)]
         by_relevance = sorted(groups, key=lambda ns: -max(by_n[n].relevance for n in ns))
         stating: list[int] = []
@@ -189,7 +193,7 @@ class AnswerChain:
             if q.on_token:
                 q.on_token(refusal)
             return Answer(refusal, True, [], [], self.backend, timings)
-        by_n = {p.n: p for p in step.passages}
+        by_n = step.by_number
         citations = [Citation(n, by_n[n], True) for n in step.draft.sources]
         text = compose_text(step.draft, by_n)
         cited = set(step.draft.sources)
@@ -235,19 +239,12 @@ def compose_text(draft: Draft, by_n: dict[int, Passage]) -> str:
     """The answer a reader sees: the short answer with its markers, or quoted sentences."""
     markers = "".join(f"[{n}]" for n in draft.sources)
     if draft.form == "quotes":
-        return " ".join(marked(by_n[n].text, f"[{n}]") for n in draft.sources)
+        return " ".join(with_markers(by_n[n].text, [n]) for n in draft.sources)
     if draft.form == "yes_no":
         return f"{draft.answer.capitalize()} {markers}."
     answer = draft.answer.rstrip(".")
     return f"{answer[:1].upper()}{answer[1:]} {markers}."
 
-
-
-def marked(sentence: str, marker: str) -> str:
-    """`sentence` with `marker` before its closing punctuation: "... troops [2]."."""
-    body = sentence.rstrip()
-    end = len(body.rstrip(".!?\"'”’)"))
-    return f"{body[:end]} {marker}{body[end:]}"
 
 
 def extractive_draft(passages: list[Passage], min_relevance: float, limit: int = 2

@@ -59,10 +59,12 @@ def split_answer(text: str) -> list[str]:
     return [text[s.start : s.end] for s in split_sentences(text, Span(0, len(text)))]
 
 
-def _with_markers(plain: str, numbers: list[int]) -> str:
-    end = len(plain.rstrip(".!?\"'”’)"))
+def with_markers(sentence: str, numbers: list[int]) -> str:
+    """`sentence` with its `[n]` markers before the closing punctuation: "... troops [2]."."""
+    body = sentence.rstrip()
+    end = len(body.rstrip(".!?\"'”’)"))
     marks = "".join(f"[{n}]" for n in numbers)
-    return f"{plain[:end]} {marks}{plain[end:]}"
+    return f"{body[:end]} {marks}{body[end:]}"
 
 
 def _closest(plain: str, passages: list[Passage]) -> Passage | None:
@@ -95,7 +97,7 @@ def cite(text: str, passages: list[Passage], verifier: ClaimVerifier
             entailed = verifier.check(plain, [evidence_of(closest)]).entailed
         if not entailed:
             continue
-        kept.append(_with_markers(plain, cited))
+        kept.append(with_markers(plain, cited))
         for n in cited:
             citations.setdefault(n, Citation(n, by_n[n], True))
     return " ".join(kept), list(citations.values())
