@@ -26,7 +26,7 @@ from pydantic import (
 from rag.errors import ConfigError
 
 DATASETS = Path(__file__).resolve().parent / "datasets"
-CaseType = Literal["factual", "temporal", "conflict", "unanswerable", "summary",
+CaseType = Literal["factual", "temporal", "conflict", "ambiguous", "unanswerable", "summary",
                    "inference", "comparison"]
 Trap = Literal["false_premise", "swapped_role", "swapped_entity", "number_among_numbers",
                "negative_fact", "near_miss"]
@@ -53,6 +53,12 @@ class Case(BaseModel):
                                   "count as a hit (retrieval scoring).")
     trap: Trap | None = Field(None, description="What the case tempts a careless answer to "
                               "do (faithfulness cases).")
+    conflict: bool | None = Field(None, description="Whether the sources disagree on the "
+                                  "answer (true), agree (false), or not labelled (null).")
+    wrong_answers: list[str] = Field(default_factory=list,
+                                     description="Values that disagreeing sources give.")
+    reference: str | None = Field(None, description="A reference answer that is not gold "
+                                  "(for a judge only); the case scores as answered or not.")
 
     @property
     def answerable(self) -> bool:
@@ -66,8 +72,9 @@ class Case(BaseModel):
                                  "(a topic)")
         elif not self.question:
             raise ValueError("`question` is required")
-        if self.answerable and self.type != "summary" and not (self.answer or self.facts):
-            raise ValueError("an answerable case needs `answer` or `facts`")
+        if self.answerable and self.type != "summary" and not (
+                self.answer or self.facts or self.reference):
+            raise ValueError("an answerable case needs `answer`, `facts` or `reference`")
         if not self.answerable and (self.answer or self.facts or self.sources):
             raise ValueError("an unanswerable case has no answer, facts or sources")
         return self
@@ -108,7 +115,7 @@ def load_dataset(name_or_path: str) -> Dataset:
     if not path.is_file():
         raise ConfigError(f"no dataset file at {path}")
     if path.suffix == ".jsonl":
-        return load_multihop(path)
+        return load_jsonl(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         dataset = Dataset.model_validate(data)
@@ -117,6 +124,65 @@ def load_dataset(name_or_path: str) -> Dataset:
     if dataset.corpus is not None:
         dataset.corpus = [(path.parent / folder).resolve() for folder in dataset.corpus]
     return dataset
+
+
+def load_jsonl(path: Path) -> Dataset:
+    """A benchmark's `questions.jsonl`: MultiHop-RAG's, or the shared benchmark format
+    (`answers`, `conflict`, `as_of`, `type`, ...) of RAMDocs, RGB, RealTimeQA and ELOQ."""
+    first = next((line for line in path.read_text(encoding="utf-8").splitlines()
+                  if line.strip()), "{}")
+    try:
+        keys = json.loads(first).keys()
+    except (ValueError, AttributeError):
+        raise ConfigError(f"{path}:1: not a JSON object") from None
+    return load_benchmark(path) if "answers" in keys else load_multihop(path)
+
+
+# The shared benchmark types, as ours.
+BENCHMARK_TYPES: dict[str, CaseType] = {
+    "conflict_misinfo": "conflict", "ambiguous_multi_answer": "ambiguous",
+    "single_answer": "factual", "counterfactual_conflict": "conflict",
+    "clean_control": "factual", "temporal_news": "temporal", "out_of_scope": "unanswerable",
+    "in_scope": "factual"}
+
+
+def load_benchmark(path: Path) -> Dataset:
+    """Questions in the shared benchmark format as cases; the corpus is `corpus/` beside it.
+
+    One gold answer and its aliases become `answer` and `accept`; answers that
+    belong to different entities of one name (RAMDocs' `disambig_entity`) are
+    `facts`, all of which a right answer names;
+    `wrong_answers` and the `conflict` label score conflict reporting. A question
+    with no gold answer (ELOQ's answerable ones) keeps its non-gold reference for
+    a judge and scores as answered or refused. Expected sources are the documents
+    labelled as holding the gold answer, where the benchmark labels them.
+    """
+    cases = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            kind = BENCHMARK_TYPES[row["type"]]
+            refuse = kind == "unanswerable" or bool(row.get("should_refuse"))
+            answers = [] if refuse else [a for a in row["answers"] if a]
+            every = len(answers) > 1 and len(row.get("disambig_entity") or []) > 1
+            sources = (row.get("docs_supporting_gold") or row.get("docs_labeled_correct")
+                       or ([row["evidence_doc"]] if row.get("evidence_doc") else []))
+            cases.append(Case(
+                id=row["id"], type=kind, question=row["question"],
+                answer=None if every or not answers else answers[0],
+                accept=[] if every else answers[1:], facts=answers if every else [],
+                sources=[] if refuse or kind == "conflict" else list(sources),
+                as_of=row.get("as_of"), conflict=None if refuse else row.get("conflict"),
+                wrong_answers=list(row.get("wrong_answers") or []),
+                reference=None if refuse or answers else (row.get("weak_reference_response")
+                                                          or "(no reference)")))
+        except (ValueError, KeyError, TypeError, ValidationError) as exc:
+            raise ConfigError(f"{path}:{number}: not a benchmark question: {exc}") from None
+    corpus = path.parent / "corpus"
+    return Dataset(name=path.parent.name, description=f"{path.parent.name} questions",
+                   corpus=[corpus] if corpus.is_dir() else None, cases=cases)
 
 
 MULTIHOP_TYPES: dict[str, CaseType] = {

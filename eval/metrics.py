@@ -105,6 +105,23 @@ def conflict_detected(case: Case, citations: list[dict[str, Any]],
     return bool(conflicts) and set(case.sources) <= cited
 
 
+def names_values(case: Case, got: str) -> bool:
+    """Whether an answer to a disagreement names every side: a gold answer (or, where the
+    answers belong to different entities of one name, every one of them) and every value
+    the disagreeing sources give (`wrong_answers`)."""
+    gold = (all(contains(got, fact) for fact in case.facts) if case.facts
+            else any(contains(got, v) for v in [case.answer or "", *case.accept] if v))
+    return gold and all(contains(got, wrong) for wrong in case.wrong_answers)
+
+
+def stale(published: Sequence[str | None], as_of: str, days: int = 7) -> bool:
+    """Whether any of the cited reports is older than the week before `as_of`."""
+    from datetime import date, timedelta
+
+    cutoff = (date.fromisoformat(as_of) - timedelta(days=days)).isoformat()
+    return any(p and p < cutoff for p in published)
+
+
 def first_hit(gold_facts: list[str], ranked_texts: list[str]) -> int | None:
     """Rank (1-based) of the first text that contains a gold fact (white space folded)."""
     facts = [fold(f) for f in gold_facts]

@@ -12,7 +12,8 @@ from eval.runner import Outcome, Report
 HEADLINE = ["accuracy", "right_behaviour", "token_f1", "negative_rejection", "false_refusal",
             "crag_score", "claims_entailed", "claims_entailed_judge",
             "source_precision", "source_recall", "citation_recall", "citation_precision",
-            "conflict_detection", "hits@4", "hits@10", "mrr@10", "judge_accuracy",
+            "conflict_detection", "conflict_recall", "ambiguity_recall", "false_alarms",
+            "values_named", "stale_wrong", "hits@4", "hits@10", "mrr@10", "judge_accuracy",
             "latency_p50_ms", "latency_p95_ms", "prompt_tokens_mean", "completion_tokens_mean"]
 BY_TYPE = ["cases", "accuracy", "crag_score", "false_refusal", "negative_rejection",
            "citation_recall", "hits@10", "latency_p50_ms"]
@@ -82,7 +83,10 @@ def markdown(report: Report) -> str:
 def failure(o: Outcome) -> str:
     why = ("error" if o.error else "refused, should answer" if o.refused and o.type !=
            "unanswerable" else "answered, should refuse" if o.type == "unanswerable"
-           else "conflict not flagged" if o.conflict_detected is False else "wrong answer")
+           else "conflict not flagged" if o.conflict_detected is False
+           or (o.conflict_expected and not o.conflict_reported)
+           else "false alarm: conflict flagged" if o.conflict_expected is False
+           and o.conflict_reported else "wrong answer")
     expected = "; ".join(f"{k}: {v}" for k, v in o.expected.items()) or "a refusal"
     lines = [f"### {o.id} ({o.type}): {why}",
              f"- **question**: {o.question}",

@@ -49,6 +49,10 @@ class Outcome:
     citation_recall: float | None = None
     citation_precision: float | None = None
     conflict_detected: bool | None = None
+    conflict_expected: bool | None = None
+    conflict_reported: bool | None = None
+    values_named: bool | None = None
+    stale_source: bool | None = None
     retrieval_scored: bool = False
     retrieval_rank: int | None = None
     latency_ms: float = 0.0
@@ -61,7 +65,8 @@ class Outcome:
 
     @property
     def passed(self) -> bool:
-        return self.crag == 1 and self.conflict_detected is not False and self.error is None
+        return (self.crag == 1 and self.conflict_detected is not False and self.error is None
+                and self.conflict_reported in (None, self.conflict_expected))
 
 
 @dataclass
@@ -102,7 +107,9 @@ def _slug(text: str) -> str:
 
 def run_eval(dataset: Dataset, settings: Settings, out: Path, corpus: Path | None = None,
              limit: int | None = None, judge: LLM | None = None,
-             progress: bool = False) -> Report:
+             progress: bool = False, as_of: bool = True) -> Report:
+    """Answer every case and score it; `as_of=False` asks dated cases without their date
+    (the answer then draws on every report, as a user who gives no date gets)."""
     folders = [corpus] if corpus else dataset.corpus or []
     missing = [folder for folder in folders if not folder.is_dir()]
     if not folders or missing:
@@ -115,7 +122,7 @@ def run_eval(dataset: Dataset, settings: Settings, out: Path, corpus: Path | Non
         raise ConfigError(f"{len(report.failed)} corpus file(s) failed to ingest, e.g. "
                           f"{report.failed[0]['path']}: {report.failed[0]['error']}")
     cases = dataset.cases[:limit] if limit else dataset.cases
-    outcomes = [run_case(kb, case, judge)
+    outcomes = [run_case(kb, case, judge, as_of)
                 for case in tqdm(cases, desc=dataset.name, unit="case", disable=not progress)]
     by_type = {kind: aggregate([o for o in outcomes if o.type == kind])
                for kind in sorted({o.type for o in outcomes})}
@@ -124,18 +131,20 @@ def run_eval(dataset: Dataset, settings: Settings, out: Path, corpus: Path | Non
     return Report(dataset.name, kb.answers.backend, aggregate(outcomes), by_type, outcomes,
                   {"corpus": [str(folder) for folder in folders], "cases": len(cases),
                    "retrieval": kb.settings.retrieval.model_dump(),
-                   "chunking": kb.settings.chunking.model_dump()}, by_trap)
+                   "chunking": kb.settings.chunking.model_dump(), "as_of": as_of}, by_trap)
 
 
-def run_case(kb: KnowledgeBase, case: Case, judge: LLM | None = None) -> Outcome:
+def run_case(kb: KnowledgeBase, case: Case, judge: LLM | None = None,
+             as_of: bool = True) -> Outcome:
     expected = {k: v for k, v in (("answer", case.answer), ("accept", case.accept),
                                   ("facts", case.facts), ("sources", case.sources),
-                                  ("as_of", case.as_of)) if v}
+                                  ("as_of", case.as_of), ("wrong_answers", case.wrong_answers),
+                                  ("conflict", case.conflict)) if v is not None and v != []}
     outcome = Outcome(case.id, case.type, case.question or f"summarize {case.summarize}",
                       expected, case.trap)
     started = time.perf_counter()
     try:
-        result = _ask(kb, case)
+        result = _ask(kb, case, as_of)
     except RagError as exc:
         outcome.error = str(exc)
         outcome.crag = -1
@@ -179,8 +188,8 @@ def claims_entailed(verifier: ClaimVerifier, case: Case, outcome: Outcome) -> fl
     return round(sum(entailed) / len(entailed), 3)
 
 
-def _ask(kb: KnowledgeBase, case: Case) -> dict[str, Any]:
-    as_of = date.fromisoformat(case.as_of) if case.as_of else None
+def _ask(kb: KnowledgeBase, case: Case, dated: bool = True) -> dict[str, Any]:
+    as_of = date.fromisoformat(case.as_of) if case.as_of and dated else None
     if case.type == "summary":
         return kb.summarize(case.summarize, None if case.summarize else case.question,
                             as_of).as_dict()
@@ -195,6 +204,11 @@ def score(case: Case, outcome: Outcome) -> None:
         outcome.token_f1 = round(max(metrics.token_f1(v, outcome.got)
                                      for v in [case.answer, *case.accept]), 3)
     outcome.crag = metrics.crag(case.answerable, outcome.refused, outcome.correct)
+    if case.type == "ambiguous" or case.conflict is not None:
+        outcome.conflict_expected = True if case.type == "ambiguous" else case.conflict
+        outcome.conflict_reported = bool(outcome.conflicts)
+        if outcome.conflict_expected:
+            outcome.values_named = not outcome.refused and metrics.names_values(case, outcome.got)
     if outcome.refused:
         return
     cited = [c["source"] for c in outcome.citations]
@@ -206,6 +220,9 @@ def score(case: Case, outcome: Outcome) -> None:
     if case.type == "conflict":
         outcome.conflict_detected = metrics.conflict_detected(case, outcome.citations,
                                                               outcome.conflicts)
+    if case.as_of and case.answerable and not outcome.correct:
+        outcome.stale_source = metrics.stale([c.get("published") for c in outcome.citations],
+                                             case.as_of)
 
 
 def aggregate(outcomes: list[Outcome]) -> dict[str, Any]:
@@ -239,6 +256,19 @@ def aggregate(outcomes: list[Outcome]) -> dict[str, Any]:
         "citation_precision": average([o.citation_precision for o in answered]),
         "conflict_detection": share([o for o in outcomes if o.type == "conflict"],
                                     lambda o: bool(o.conflict_detected)),
+        # Datasets that label disagreement: flagged where sources disagree (or a name
+        # means several things), flagged where they agree, and every side named.
+        "conflict_recall": share([o for o in outcomes if o.conflict_expected and
+                                  o.type != "ambiguous"], lambda o: bool(o.conflict_reported)),
+        "ambiguity_recall": share([o for o in outcomes if o.type == "ambiguous"],
+                                  lambda o: bool(o.conflict_reported)),
+        "false_alarms": share([o for o in outcomes if o.conflict_expected is False],
+                              lambda o: bool(o.conflict_reported)),
+        "values_named": share([o for o in outcomes if o.conflict_expected],
+                              lambda o: bool(o.values_named)),
+        # Dated questions: wrong answers that cite a report older than the week asked about.
+        "stale_wrong": share([o for o in outcomes if o.stale_source is not None and
+                              not o.refused], lambda o: bool(o.stale_source)),
         "latency_p50_ms": round(metrics.percentile(latencies, 0.5), 1),
         "latency_p95_ms": round(metrics.percentile(latencies, 0.95), 1),
         "prompt_tokens_mean": average([float(o.prompt_tokens) for o in outcomes]),

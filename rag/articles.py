@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from rag.dates import find_date
 from rag.errors import ArticleError
@@ -228,11 +229,19 @@ def _same_words(a: str, b: str) -> bool:
 
 
 def _outlet(meta: dict[str, str]) -> str | None:
-    outlet = meta.get("outlet") or meta.get("site")
+    outlet = _site(meta.get("outlet") or meta.get("site"))
     agency = meta.get("agency")
     if outlet and agency and agency not in outlet:
         return f"{outlet} ({agency})"
     return outlet or agency
+
+
+def _site(outlet: str | None) -> str | None:
+    """A `Source:` given as the article's address names the site it is on."""
+    if outlet and re.match(r"https?://", outlet):
+        host = urlsplit(outlet).hostname or outlet
+        return host.removeprefix("www.")
+    return outlet
 
 
 def _kept_spans(text: str, lines: list[Line], removed: set[int]) -> list[Span]:

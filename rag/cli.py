@@ -166,7 +166,8 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         judge = make_llm(configured) if args.judge else None
         if args.judge and judge is None:
             raise ConfigError("--judge needs an LLM backend (not extractive)")
-        report = run_eval(dataset, configured, out, corpus, args.limit, judge, show_progress)
+        report = run_eval(dataset, configured, out, corpus, args.limit, judge, show_progress,
+                          as_of=not args.no_as_of)
         paths = reports.write(report, out)
         results.append(report)
         if not args.json:
@@ -279,6 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="run every RAG_EVAL_LLMS x RAG_EVAL_EMBEDDINGS combination")
     evaluate.add_argument("--judge", action="store_true",
                           help="also grade answers with the configured LLM (reported apart)")
+    evaluate.add_argument("--no-as-of", action="store_true",
+                          help="ask dated cases without their date (to compare with as-of)")
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(handler=cmd_eval, needs_settings_only=True)
 

@@ -91,6 +91,12 @@ def test_bench_style_header() -> None:
     assert "Title:" not in article.body_text
 
 
+def test_a_source_given_as_an_address_names_the_site() -> None:
+    text = ("Date: 2024-09-20\nSource: https://www.rediff.com/business/report/x.htm\n\n"
+            "The government has notified October 1 as the starting date for the scheme.\n")
+    assert parse_article_text(text, "fallback").outlet == "rediff.com"
+
+
 def test_markdown_front_matter_and_heading() -> None:
     text = ('---\ntitle: "Quoted title"\ndate: 2021-05-04\n---\n\n# Quoted title\n\n'
             "The council voted on Monday to approve the new budget for the city.\n")

@@ -59,7 +59,8 @@ def test_faithfulness_set_spans_two_corpora_and_every_trap() -> None:
      "  - {id: a, type: factual, question: q, answer: b}", "appears twice"),
     ("name: x\ncases:\n  - {id: a, type: unanswerable, question: q, answer: b}",
      "unanswerable case has no answer"),
-    ("name: x\ncases:\n  - {id: a, type: factual, question: q}", "needs `answer` or `facts`"),
+    ("name: x\ncases:\n  - {id: a, type: factual, question: q}",
+     "needs `answer`, `facts` or `reference`"),
     ("name: x\ncases:\n  - {id: a, type: guess, question: q, answer: b}", "type"),
     ("name: x\ncases: [", "invalid"),
 ])
@@ -96,6 +97,56 @@ def test_multihop_adapter(tmp_path: Path) -> None:
         load_multihop(path)
 
 
+def test_benchmark_adapter(tmp_path: Path) -> None:
+    rows = [
+        {"id": "r1", "question": "When?", "answers": ["Dec 1, 2017", "1 December 2017"],
+         "conflict": True, "as_of": None, "type": "counterfactual_conflict",
+         "wrong_answers": ["November 8, 2021"], "doc_files": ["a.txt", "b.txt"],
+         "docs_supporting_gold": ["a.txt"]},
+        {"id": "r2", "question": "What sport?", "answers": ["Golf", "Tennis"], "conflict": None,
+         "as_of": None, "type": "ambiguous_multi_answer", "wrong_answers": [],
+         "disambig_entity": ["Open (golf)", "Open (tennis)"], "docs_labeled_correct": ["c.txt"]},
+        {"id": "r3", "question": "Which race?", "answers": ["New York City Marathon"],
+         "conflict": None, "as_of": "2025-11-06", "type": "temporal_news",
+         "evidence_doc": "e.txt"},
+        {"id": "r4", "question": "Invented?", "answers": [], "conflict": None, "as_of": None,
+         "type": "out_of_scope", "should_refuse": True},
+        {"id": "r5", "question": "Which tracks?", "answers": [], "conflict": False,
+         "as_of": None, "type": "in_scope", "should_refuse": False,
+         "weak_reference_response": "Let Go and Bad Blood."},
+    ]
+    path = tmp_path / "questions.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    swapped, ambiguous, dated, invented, in_scope = load_dataset(str(path)).cases
+    assert swapped.type == "conflict" and swapped.conflict is True
+    assert swapped.answer == "Dec 1, 2017" and swapped.accept == ["1 December 2017"]
+    assert swapped.wrong_answers == ["November 8, 2021"]
+    assert ambiguous.type == "ambiguous" and ambiguous.facts == ["Golf", "Tennis"]
+    assert ambiguous.answer is None and ambiguous.sources == ["c.txt"]
+    assert dated.as_of == "2025-11-06" and dated.sources == ["e.txt"]
+    assert invented.type == "unanswerable" and not invented.answerable
+    assert in_scope.answerable and in_scope.reference == "Let Go and Bad Blood."
+    path.write_text('{"id": "q", "answers": [], "type": "no_such_type"}')
+    with pytest.raises(ConfigError, match="questions.jsonl:1"):
+        load_dataset(str(path))
+
+
+@pytest.mark.parametrize(("name", "count", "types"), [
+    ("ramdocs", 100, {"conflict", "ambiguous", "factual"}),
+    ("rgb_fact", 40, {"conflict", "factual"}),
+    ("realtimeqa", 100, {"temporal"}),
+    ("eloq", 60, {"unanswerable", "factual"}),
+])
+def test_shared_benchmarks_load(name: str, count: int, types: set[str]) -> None:
+    path = BENCH.parent / name / "questions.jsonl"
+    if not path.exists():
+        pytest.skip(f"needs ../shared/benchdata/{name}")
+    dataset = load_dataset(str(path))
+    assert len(dataset.cases) == count and {c.type for c in dataset.cases} == types
+    assert dataset.corpus == [path.parent / "corpus"]
+    assert all(c.as_of for c in dataset.cases) == (name == "realtimeqa")
+
+
 @pytest.mark.skipif(not BENCH.exists(), reason="needs ../shared/benchdata/multihop")
 def test_multihop_questions_file_loads() -> None:
     dataset = load_dataset(str(BENCH / "questions.jsonl"))
@@ -129,6 +180,19 @@ def test_token_f1_and_crag() -> None:
     assert metrics.crag(True, False, False) == -1
     assert metrics.crag(False, True, False) == 1
     assert metrics.crag(False, False, False) == -1
+
+
+def test_disagreement_metrics() -> None:
+    swapped = case(type="conflict", answer="Dec 1, 2017", accept=["1 December 2017"],
+                   wrong_answers=["November 8, 2021"], conflict=True)
+    assert metrics.names_values(swapped, "Released 1 December 2017; one source says "
+                                         "November 8, 2021.")
+    assert not metrics.names_values(swapped, "It was released on 1 December 2017.")
+    ambiguous = case(type="ambiguous", facts=["Golf", "Tennis"])
+    assert metrics.names_values(ambiguous, "The golf one is golf; the other is tennis.")
+    assert not metrics.names_values(ambiguous, "Golf.")
+    assert metrics.stale(["2025-10-01", None], "2025-11-06")
+    assert not metrics.stale(["2025-11-01", None], "2025-11-06")
 
 
 def test_citation_metrics() -> None:
