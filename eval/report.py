@@ -70,6 +70,10 @@ def markdown(report: Report) -> str:
         f"LLM `{report.backend['llm']}`, embeddings `{report.backend['embeddings']}`; "
         f"{report.metrics['cases']} cases, {report.metrics['passed']} passed, "
         f"{len(failed)} failed.",
+        *([f"{len(report.settings['not_ingested'])} corpus file(s) could not be ingested: "
+           + "; ".join(f"`{Path(f['path']).name}` ({f['error']})"
+                       for f in report.settings["not_ingested"])]
+          if report.settings.get("not_ingested") else []),
         "## Metrics", metrics_table(report),
         "## By question type", type_table(report),
         *(["## By trap", trap_table(report)] if report.by_trap else []),

@@ -117,11 +117,13 @@ def parse_article_text(
     dropped: dict[int, str] = {}
 
     index = _read_header_fields(lines, meta, consumed)
+    fields = set(consumed)
     _scan_header(lines, index, meta, consumed, dropped)
     for position, line in enumerate(lines):
         if position not in consumed and position not in dropped and (kind := classify_line(
                 line.text)):
             dropped[position] = kind
+    furniture = {i: kind for i, kind in dropped.items() if classify_line(lines[i].text)}
     live = [line if i not in consumed else Line(line.start, line.start, "")
             for i, line in enumerate(lines)]
     for position, kind in tail_furniture(live).items():
@@ -129,6 +131,10 @@ def parse_article_text(
             dropped.setdefault(position, kind)
 
     body = _kept_spans(text, lines, consumed | set(dropped))
+    if not body:
+        # A text of a line or two (a search snippet, a one-sentence report) can read as
+        # a headline, or as a page's last lines: keep it rather than lose it.
+        body, dropped = _kept_spans(text, lines, fields | set(furniture)), furniture
     if not body:
         raise ArticleError("no article text left after removing headers and page furniture")
     published = find_date(meta["date"]) if "date" in meta else None

@@ -97,6 +97,16 @@ def test_a_source_given_as_an_address_names_the_site() -> None:
     assert parse_article_text(text, "fallback").outlet == "rediff.com"
 
 
+@pytest.mark.parametrize("body", [
+    "Bankman-Fried founded the crypto exchange FTX.",
+    "Who's making Assassin's Creed: Crew List ; Director. James Cameron ; Screenwriters. "
+    "Bill Collage · Adam Cooper ; Producers. Jean-Julien Baronnet",
+])
+def test_a_one_line_text_is_kept_though_it_reads_like_a_headline(body: str) -> None:
+    article = parse_article_text(f"Date: 2023-12-22\nSource: CNN\n\n{body}\n", "fallback")
+    assert article.body_text == body and article.published == date(2023, 12, 22)
+
+
 def test_markdown_front_matter_and_heading() -> None:
     text = ('---\ntitle: "Quoted title"\ndate: 2021-05-04\n---\n\n# Quoted title\n\n'
             "The council voted on Monday to approve the new budget for the city.\n")

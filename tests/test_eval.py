@@ -8,6 +8,7 @@ CRAG 0.543, source recall 0.966, citation precision 1.0, conflict detection 1.0.
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from eval.report import write
 from eval.runner import run_eval
 from rag.errors import ConfigError
 from rag.settings import Settings
-from tests.conftest import BENCH
+from tests.conftest import BENCH, SEEDS
 
 SEEDS_CASES = load_dataset("seeds")
 
@@ -221,6 +222,21 @@ def seeds_report(tmp_path_factory: pytest.TempPathFactory) -> Any:
     settings = load_settings({"RAG_DATA_DIR": str(out / "data"), "RAG_LLM": "extractive"})
     report = run_eval(SEEDS_CASES, settings, out)
     return report, write(report, out)
+
+
+def test_a_corpus_file_that_is_not_an_article_is_reported_not_fatal(tmp_path: Path) -> None:
+    from rag.settings import load_settings
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    (corpus / "broken.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    settings = load_settings({"RAG_DATA_DIR": str(tmp_path / "data"), "RAG_LLM": "extractive"})
+    dataset = SEEDS_CASES.model_copy(update={"cases": SEEDS_CASES.cases[:1]})
+    report = run_eval(dataset, settings, tmp_path / "out", corpus)
+    assert report.metrics["cases"] == 1 and report.metrics["errors"] == 0
+    assert [Path(f["path"]).name for f in report.settings["not_ingested"]] == ["broken.txt"]
+    assert "`broken.txt` (file is binary, not text)" in write(report, tmp_path / "out")[
+        "md"].read_text()
 
 
 def test_seeds_floors_with_the_extractive_backend(seeds_report: Any) -> None:
