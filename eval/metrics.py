@@ -162,10 +162,11 @@ def answer_claims(text: str, citations: list[dict[str, Any]]
     markers removed. Conflict notes ("Sources disagree: ...", appended last) quote their
     sides and make no claim of their own, so they are left out."""
     from rag.citations import split_answer
+    from rag.conflicts import NOTE_START
 
     quotes = {c["n"]: c for c in citations}
     claims = []
-    for sentence in split_answer(text.split("Sources disagree:")[0]):
+    for sentence in split_answer(NOTE_START.split(text)[0]):
         cited = [quotes[int(n)] for n in re.findall(r"\[(\d+)\]", sentence)
                  if int(n) in quotes]
         claim = re.sub(r"\s*\[\d+\]", "", sentence).strip().rstrip(".")

@@ -1,16 +1,20 @@
-"""The answer chain: retrieve -> select sentences -> draft -> verify -> compose, flag conflicts.
+"""The answer chain: retrieve -> select sentences -> draft -> verify -> weigh -> compose.
 
 Composed of LangChain runnables over one typed state, so each step is a plain
 function that can be tested, timed or swapped on its own. With a model, the
 draft is structured (`rag.drafting`): the passages an answer rests on and the
 short answer. The answer is then checked as an answer to the question against
 exactly those passages (`rag.verify`); what the passages do not state is a
-refusal, never an answer with citations marked supported. Without a model
-(`extractive`) the answer is the best-matching sentences themselves.
+refusal, never an answer with citations marked supported. Other answers the
+model found in other passages are checked the same way and, where they stand,
+reported beside it as a disagreement (`rag.conflicts`): with dates, the newest
+report's answer leads. Without a model (`extractive`) the answer is the
+best-matching sentences themselves.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -21,7 +25,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag.citations import Citation, evidence_of, with_markers
-from rag.conflicts import Conflict, find_conflicts
+from rag.conflicts import Claim, Conflict, find_conflicts, of_claims
 from rag.context import Passage, group_by_source, select_passages
 from rag.drafting import MAX_SOURCES, Draft, write_draft
 from rag.embeddings import Embedder
@@ -30,7 +34,10 @@ from rag.prompting import render
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings
 from rag.terms import terms
+from rag.values import rivals, same_value
 from rag.verify import ClaimVerifier, Verdict, make_verifier
+
+log = logging.getLogger(__name__)
 
 # Articles whose passages an unverified answer is checked against, most relevant first.
 PER_SOURCE_CHECKS = 3
@@ -74,6 +81,7 @@ class Step:
     answerable: bool = False
     draft: Draft | None = None
     verdict: Verdict | None = None
+    conflicts: tuple[Conflict, ...] = ()
     retrieve_ms: float = 0.0
     generate_ms: float = 0.0
     verify_ms: float = 0.0
@@ -94,9 +102,11 @@ class AnswerChain:
         self.llm = llm
         self.verifier = verifier or make_verifier(
             llm, settings.llm.verify_threshold, settings.llm.verify_answer_threshold)
+        self.rival_threshold = settings.llm.verify_threshold
         self.chain: Runnable[Step, Answer] = (
             RunnableLambda(self._retrieve) | RunnableLambda(self._draft)
-            | RunnableLambda(self._verify) | RunnableLambda(self._compose))
+            | RunnableLambda(self._verify) | RunnableLambda(self._weigh)
+            | RunnableLambda(self._compose))
 
     @property
     def backend(self) -> dict[str, str]:
@@ -146,20 +156,36 @@ class AnswerChain:
         started = time.perf_counter()
         if draft.form == "quotes":  # the answer is the passages' own sentences
             return replace(step, verdict=Verdict(True, "quoted"))
+        reverse = draft.form == "yes_no" and not draft.others
+        first, verdict = self._check(draft, step, reverse)
+        if not verdict.entailed:
+            # Another answer the model listed may be the one its passages state.
+            for i, other in enumerate(draft.others):
+                promoted = replace(draft, answer=other.answer, sources=other.sources,
+                                   others=draft.others[:i] + draft.others[i + 1:])
+                candidate, found = self._check(promoted, step, reverse=False)
+                if found.entailed:
+                    first, verdict = candidate, found
+                    break
+        if not verdict.entailed:
+            first, verdict = self._per_source(first, verdict, step)
+        return replace(step, draft=first, verdict=verdict,
+                       verify_ms=(time.perf_counter() - started) * 1000)
+
+    def _check(self, draft: Draft, step: Step, reverse: bool) -> tuple[Draft, Verdict]:
+        """One answer against the passages it rests on (those naming it first); with
+        `reverse`, a yes/no answer they do not state is checked the other way."""
         draft = with_naming_passages(draft, step.passages, step.question.text)
         by_n = step.by_number
         evidence = [evidence_of(by_n[n]) for n in draft.sources]
         verdict = self.verifier.check(draft.answer, evidence, step.question.text)
-        if not verdict.entailed and draft.form == "yes_no":
+        if not verdict.entailed and reverse:
             # The passages may state the other answer: a small model leans to "yes".
             other = "no" if draft.answer == "yes" else "yes"
             reverse = self.verifier.check(other, evidence, step.question.text)
             if reverse.entailed:
                 draft, verdict = replace(draft, answer=other), reverse
-        if not verdict.entailed:
-            draft, verdict = self._per_source(draft, verdict, step)
-        return replace(step, draft=draft, verdict=verdict,
-                       verify_ms=(time.perf_counter() - started) * 1000)
+        return draft, verdict
 
     def _per_source(self, draft: Draft, verdict: Verdict, step: Step) -> tuple[Draft, Verdict]:
         """The answer checked against what each article shown says, when the passages the
@@ -181,6 +207,55 @@ class AnswerChain:
             return draft, verdict
         return replace(draft, sources=tuple(sorted(stating))), verdict
 
+    def _weigh(self, step: Step) -> Step:
+        """The disagreements the answer draws on: other answers (listed by the model, or
+        values of the answer's shape that other articles give in its place) that their
+        passages state and that differ from it, and denials of what it cites. When the
+        reports are dated, the newest one's answer is the answer."""
+        draft = step.draft
+        if draft is None or step.verdict is None or not step.verdict.entailed:
+            return step
+        started = time.perf_counter()
+        by_n = step.by_number
+        q = step.question.text
+        sides = [Claim(by_n[draft.sources[0]], draft.answer)]
+        # What the model listed, then values of the answer's shape that other articles'
+        # passages about the question give in its place (a small model lists none).
+        own = {p.source for p in step.passages if p.n in draft.sources}
+        candidates = [(o.answer, o.sources) for o in draft.others
+                      if not set(o.sources) <= set(draft.sources)]
+        if draft.form == "short":
+            others = [p.n for p in step.passages if p.source in own]
+            stating = [by_n[n].text for n in draft.sources]
+            candidates += [(r.value, (r.passage.n,))
+                           for r in rivals(draft.answer, q, step.passages, set(others), stating)]
+        for value, sources in candidates:
+            if any(same_value(value, side.value or "") for side in sides):
+                continue
+            verdict = self.verifier.check(value, [evidence_of(by_n[n]) for n in sources], q)
+            log.debug("other value %r [%s]: %s", value, sources, verdict.reason)
+            # Calling sources divided is a strong claim: it takes a confident verdict.
+            if verdict.entailed and (verdict.confidence or 1.0) >= self.rival_threshold:
+                sides.append(Claim(by_n[sources[0]], value))
+        conflicts: list[Conflict] = []
+        if len(sides) > 1:
+            conflict = of_claims(sides)
+            conflicts.append(conflict)
+            newest = conflict.newest
+            if newest is not None and newest.value != draft.answer:
+                lead = next(numbers for value, numbers in candidates if value == newest.value)
+                draft = replace(draft, answer=newest.value or draft.answer, sources=lead)
+        # A denial beside what the answer cites (found without a model).
+        cited = [by_n[n] for n in draft.sources]
+        covered = {frozenset(p.source for p in c.passages) for c in conflicts}
+        for denial in find_conflicts(step.passages, self.settings.retrieval.min_relevance):
+            pair = frozenset(p.source for p in denial.passages)
+            if pair not in covered and any(denial.concerns(p) for p in cited):
+                conflicts.append(denial)
+                covered.add(pair)
+        return replace(step, draft=draft, conflicts=tuple(conflicts),
+                       verify_ms=step.verify_ms + (time.perf_counter() - started) * 1000)
+
     def _compose(self, step: Step) -> Answer:
         q = step.question
         timings = {"retrieve_ms": round(step.retrieve_ms, 1),
@@ -197,13 +272,11 @@ class AnswerChain:
         citations = [Citation(n, by_n[n], True) for n in step.draft.sources]
         text = compose_text(step.draft, by_n)
         cited = set(step.draft.sources)
-        # A disagreement matters to this answer only if the answer draws on one side of it.
-        conflicts = [c for c in find_conflicts(step.passages, self.settings.retrieval.min_relevance)
-                     if any(c.concerns(citation.passage) for citation in citations)]
+        conflicts = list(step.conflicts)
         for conflict in conflicts:
             # Each side in its own words, with date and outlet, whatever the model wrote.
             text = f"{text} {conflict.note()}"
-            for passage in (conflict.older, conflict.newer):
+            for passage in conflict.passages:
                 if passage.n not in cited:
                     citations.append(Citation(passage.n, passage, True))
                     cited.add(passage.n)

@@ -1,7 +1,10 @@
 """What the model writes for an answer: the passages it rests on, then a short answer.
 
 The model fills a JSON structure, constrained at decoding time, instead of
-free text that is parsed afterwards: `{"sources": [2, 5], "answer": "yes"}`.
+free text that is parsed afterwards:
+`{"answers": [{"sources": [2, 5], "answer": "yes"}]}`. When the passages give
+different answers (two death tolls, two winners, yes in one report and no in
+another) it lists each with its own passages, in the same pass.
 Passage numbers come first, so the answer is written with its evidence
 already chosen, and they can only be numbers the model was shown. A yes/no
 question gets `yes` or `no` and nothing else; any other question a short
@@ -26,6 +29,8 @@ from rag.llm.base import Completion, Schema
 from rag.prompting import render
 
 MAX_SOURCES = 4
+# Distinct answers the model may list when passages disagree.
+MAX_ANSWERS = 3
 # Auxiliaries a yes/no question starts with ("Did ...?", "Has ...?", "Is it true ...?").
 _YES_NO = re.compile(r"^(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|"
                      r"should|shall|may|might|must)\b", re.I)
@@ -45,31 +50,47 @@ def is_yes_no(question: str) -> bool:
 
 
 @dataclass(frozen=True)
+class Value:
+    """Another answer some passages give: `answer`, stated by the passages `sources`."""
+
+    answer: str
+    sources: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Draft:
     """An answer resting on the passages numbered `sources`.
 
     `form` says how to read `answer`: `yes_no` ("yes" or "no"), `short` (a name,
     number, date or phrase), or `quotes` (no model: the cited sentences are the
-    answer, and `answer` is empty).
+    answer, and `answer` is empty). `others` are the different answers other
+    passages give, as the model read them (unchecked).
     """
 
     answer: str
     sources: tuple[int, ...]
     form: Literal["yes_no", "short", "quotes"]
+    others: tuple[Value, ...] = ()
 
 
-class _Reply(BaseModel):
+class _Answer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sources: list[int] = Field(min_length=1)
     answer: str = Field(min_length=1)
 
 
+class _Reply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answers: list[_Answer] = Field(min_length=1)
+
+
 def draft_schema(numbers: list[int], yes_no: bool) -> Schema:
     """The JSON schema of a draft over passages `numbers`."""
     answer: dict[str, Any] = ({"type": "string", "enum": ["yes", "no"]} if yes_no
                               else {"type": "string", "minLength": 1})
-    return {
+    one = {
         "type": "object",
         "properties": {
             "sources": {"type": "array", "items": {"type": "integer", "enum": numbers},
@@ -77,6 +98,13 @@ def draft_schema(numbers: list[int], yes_no: bool) -> Schema:
             "answer": answer,
         },
         "required": ["sources", "answer"],
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "properties": {"answers": {"type": "array", "items": one, "minItems": 1,
+                                   "maxItems": 2 if yes_no else MAX_ANSWERS}},
+        "required": ["answers"],
         "additionalProperties": False,
     }
 
@@ -105,12 +133,16 @@ def write_draft(llm: LLM, question: str, passages: list[Passage], max_tokens: in
         reply = _Reply.model_validate(value)
     except (MalformedReplyError, ValidationError):
         return None, None
-    sources = tuple(dict.fromkeys(n for n in reply.sources if n in numbers))
-    answer = reply.answer.strip()
-    if yes_no:
-        answer = answer.lower()
-        if answer not in ("yes", "no"):
+    values: list[Value] = []
+    for item in reply.answers:
+        sources = tuple(dict.fromkeys(n for n in item.sources if n in numbers))
+        answer = item.answer.strip().lower() if yes_no else item.answer.strip()
+        if yes_no and answer not in ("yes", "no"):
             return None, completion
-    if not sources or not answer:
+        if sources and answer and answer not in (v.answer for v in values):
+            values.append(Value(answer, sources))
+    if not values:
         return None, completion
-    return Draft(answer, sources, "yes_no" if yes_no else "short"), completion
+    first, *others = values
+    return Draft(first.answer, first.sources, "yes_no" if yes_no else "short",
+                 tuple(others)), completion

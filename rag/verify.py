@@ -49,8 +49,11 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Verdict:
+    """Whether the passages state the claim, why, and (from a model) its p(yes)."""
+
     entailed: bool
     reason: str
+    confidence: float | None = None
 
 
 def numbers(text: str) -> set[str]:
@@ -221,7 +224,7 @@ class ModelVerifier(ClaimVerifier):
         # never gets a confident yes from a small model, right or wrong: at 0.7 it
         # refused 93% of the answerable MultiHop development questions.
         needed = self.answer_threshold if question is not None else self.threshold
-        return Verdict(p_yes >= needed, f"model: p(yes) {p_yes:.2f}")
+        return Verdict(p_yes >= needed, f"model: p(yes) {p_yes:.2f}", p_yes)
 
 
 def make_verifier(llm: LLM | None, threshold: float = 0.7, answer_threshold: float = 0.5

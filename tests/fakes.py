@@ -33,7 +33,9 @@ class Call:
 @dataclass
 class ScriptedLLM(LLM):
     """`draft` is the JSON value (or raw text) a draft request gets, or a function of the
-    prompt that returns one; `verdict` is "yes" or "no", or a function of the prompt."""
+    prompt that returns one; `verdict` is "yes" or "no", or a function of the prompt.
+    A draft given as one answer (`{"sources": ..., "answer": ...}`) is sent as the
+    only item of `answers`."""
 
     draft: Any = field(default_factory=lambda: {"sources": [1], "answer": "yes"})
     verdict: Any = "yes"
@@ -60,6 +62,8 @@ class ScriptedLLM(LLM):
             reply = json.dumps(verdict)
         else:
             draft = self.draft(call.prompt) if callable(self.draft) else self.draft
+            if isinstance(draft, dict) and "answers" not in draft:
+                draft = {"answers": [draft]}
             reply = draft if isinstance(draft, str) else json.dumps(draft)
         yield reply
         return Usage(len(call.prompt) // 4, 1)

@@ -55,7 +55,8 @@ def test_conflict_cites_both_sides_with_dates(extractive: KnowledgeBase, seeds: 
     conflict = answer["conflicts"][0]
     assert conflict["sources"] == [OLDER_SEED, NEWER_SEED]  # older first
     assert "2020-01-16" in answer["answer"] and "2020-01-30" in answer["answer"]
-    assert "more recent" in answer["answer"]
+    assert "most recent" in answer["answer"] and conflict["kind"] == "update"
+    assert conflict["newest"] == NEWER_SEED
     assert_quotes_are_exact(answer, seeds)
 
 

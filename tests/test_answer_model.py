@@ -81,7 +81,7 @@ def test_yes_no_answer_with_a_disagreement_states_both_sides(extractive: Knowled
     # Each side's own words, its date and outlet, and which report is newer.
     assert "on 2020-01-16, SpaceWar.com (AFP) reported" in text
     assert "denied reports" in text and "have resumed" in text
-    assert "the 2020-01-30 report is more recent" in text
+    assert "The 2020-01-30 report is the most recent." in text
     assert_quotes_are_exact(answer, seeds)
 
 

@@ -360,7 +360,7 @@ class HeldLLM(LLM):
         self.started.release()
         assert self.release.wait(30)
         cited = passage_saying(messages[-1]["content"], "wounded 50")
-        yield from ('{"sources": [', f'{cited}], "answer": "50"}}')
+        yield from ('{"answers": [{"sources": [', f'{cited}], "answer": "50"}}]}}')
         return Usage(10, 2)
 
 

@@ -1,17 +1,66 @@
-from rag.conflicts import find_conflicts
+
+from rag.conflicts import NOTE_START, Claim, find_conflicts, of_claims
 from tests.test_citations import passage
 
 DENIAL = "An Iraqi spokesman denied reports that joint operations with the coalition had resumed."
 RESUMED = "Joint operations with the coalition have resumed after a pause, the Iraqi military said."
 
 
-def test_denial_then_confirmation_is_a_conflict_with_the_newer_side_last() -> None:
+def test_denial_then_confirmation_is_an_update_with_the_newer_side_last() -> None:
     older = passage(1, DENIAL, "old.txt", "2020-01-16")
     newer = passage(2, RESUMED, "new.txt", "2020-01-30")
     [conflict] = find_conflicts([newer, older], min_relevance=0.3)
-    assert (conflict.older.source, conflict.newer.source) == ("old.txt", "new.txt")
-    assert conflict.as_dict()["sources"] == ["old.txt", "new.txt"]
-    assert "2020-01-30 report is more recent" in conflict.note()
+    assert conflict.kind == "update" and conflict.passages == [older, newer]
+    data = conflict.as_dict()
+    assert data["sources"] == ["old.txt", "new.txt"] and data["newest"] == "new.txt"
+    assert [(c["source"], c["published"], c["quote"]) for c in data["claims"]] == [
+        ("old.txt", "2020-01-16", DENIAL), ("new.txt", "2020-01-30", RESUMED)]
+    note = conflict.note()
+    assert f'on 2020-01-16, T reported "{DENIAL}" [1]' in note
+    assert "The 2020-01-30 report is the most recent." in note
+
+
+def test_undated_values_are_a_contradiction_with_no_newest() -> None:
+    small = passage(1, "The town has a population of 12,000.", "a.txt", None)
+    large = passage(2, "Some 30,000 people live in the town.", "b.txt", None)
+    conflict = of_claims([Claim(large, "30,000"), Claim(small, "12,000")])
+    assert conflict.kind == "contradiction" and conflict.newest is None
+    assert conflict.as_dict()["newest"] is None
+    assert [c["value"] for c in conflict.as_dict()["claims"]] == ["30,000", "12,000"]
+    note = conflict.note()
+    assert "gives 30,000" in note and "gives 12,000" in note and "[1]" in note
+    assert "not dated" in note and "most recent" not in note
+
+
+def test_dated_values_name_the_newest_and_same_day_does_not() -> None:
+    old = passage(1, "The death toll stood at 12.", "a.txt", "2023-02-06")
+    new = passage(2, "The death toll rose to 30.", "b.txt", "2023-02-08")
+    update = of_claims([Claim(new, "30"), Claim(old, "12")])
+    assert update.kind == "update" and update.newest == Claim(new, "30")
+    same_day = of_claims([Claim(old, "12"), Claim(passage(3, new.text, "c.txt", "2023-02-06"),
+                                                  "30")])
+    assert same_day.kind == "contradiction" and same_day.newest is None
+    assert "same day" in same_day.note()
+
+
+def test_same_name_says_which_is_which() -> None:
+    golf = passage(1, "The Belgian Open is a men's golf tournament.", "a.txt", None)
+    tennis = passage(2, "The Belgian Open was a tennis tournament in Brussels.", "b.txt", None)
+    conflict = of_claims([Claim(golf, "golf"), Claim(tennis, "tennis")], same_name=True)
+    assert conflict.kind == "same_name" and conflict.newest is None
+    note = conflict.note()
+    assert note.startswith("Different things share this name:")
+    assert f'golf for "{golf.text}" [1]' in note and f'tennis for "{tennis.text}" [2]' in note
+
+
+def test_every_kind_of_note_starts_where_answer_claims_end() -> None:
+    a, b = passage(1, DENIAL, "a.txt", "2020-01-16"), passage(2, RESUMED, "b.txt", "2020-01-30")
+    for conflict in (of_claims([Claim(a), Claim(b)]), of_claims([Claim(a, "x"), Claim(b, "y")],
+                                                                same_name=True),
+                     of_claims([Claim(a, "x"), Claim(passage(3, RESUMED, "c.txt", None), "y")])):
+        assert NOTE_START.match(conflict.note()), conflict.kind
+
+
 
 
 def test_agreeing_sources_are_no_conflict() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.context import Passage
-from rag.drafting import draft_schema, is_yes_no, write_draft
+from rag.drafting import Value, draft_schema, is_yes_no, write_draft
 from rag.records import StoredChunk
 from tests.fakes import ScriptedLLM
 
@@ -39,11 +39,14 @@ def test_yes_no_questions(question: str, expected: bool) -> None:
 
 
 def test_schema_allows_only_the_passages_shown_and_yes_no_when_asked() -> None:
-    schema = draft_schema([1, 2, 5], yes_no=True)
-    assert list(schema["properties"]) == ["sources", "answer"]  # evidence first
-    assert schema["properties"]["sources"]["items"]["enum"] == [1, 2, 5]
-    assert schema["properties"]["answer"]["enum"] == ["yes", "no"]
-    assert "enum" not in draft_schema([1], yes_no=False)["properties"]["answer"]
+    answers = draft_schema([1, 2, 5], yes_no=True)["properties"]["answers"]
+    one = answers["items"]
+    assert list(one["properties"]) == ["sources", "answer"]  # evidence first
+    assert one["properties"]["sources"]["items"]["enum"] == [1, 2, 5]
+    assert one["properties"]["answer"]["enum"] == ["yes", "no"]
+    assert answers["maxItems"] == 2  # yes, and no
+    short = draft_schema([1], yes_no=False)["properties"]["answers"]
+    assert "enum" not in short["items"]["properties"]["answer"] and short["maxItems"] == 3
 
 
 def test_draft_is_read_from_the_structure() -> None:
@@ -61,10 +64,21 @@ def test_draft_is_read_from_the_structure() -> None:
     '{"sources": [7], "answer": "Khalaf"}',            # a passage it was not shown
     '{"sources": [1], "answer": ""}',                  # no answer
     '{"sources": [1], "answer": "Khalaf", "x": 1}',    # not the structure asked for
+    '{"answers": []}',                                 # no answer at all
+    '{"sources": [1], "answer": "Khalaf"}',            # one answer, not a list of them
 ])
 def test_a_reply_outside_the_structure_is_no_draft(reply: str) -> None:
     draft, _ = write_draft(ScriptedLLM(draft=reply), "Who is the spokesman?", PASSAGES, 40)
     assert draft is None
+
+
+def test_different_answers_are_kept_apart_and_repeats_dropped() -> None:
+    llm = ScriptedLLM(draft={"answers": [
+        {"sources": [1], "answer": "12,000"}, {"sources": [2], "answer": "30,000"},
+        {"sources": [2], "answer": "12,000"}, {"sources": [9], "answer": "40,000"}]})
+    draft, _ = write_draft(llm, "How many people live there?", PASSAGES, 60)
+    assert draft is not None and (draft.answer, draft.sources) == ("12,000", (1,))
+    assert draft.others == (Value("30,000", (2,)),)  # a repeat and an unseen passage dropped
 
 
 def test_yes_no_draft_is_normalized() -> None:

@@ -1,0 +1,110 @@
+"""Answers over sources that give different values (scripted model, hash embeddings)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rag.answer import AnswerChain
+from rag.knowledge_base import KnowledgeBase
+from rag.settings import Settings
+from tests.fakes import ScriptedLLM, passage_saying
+
+QUESTION = "What is the population of Millbrook?"
+SMALL = "The census found that Millbrook has a population of 12,000 people."
+LARGE = "Millbrook has a population of 30,000 people, the town council said."
+
+
+def corpus(folder: Path, small_date: str | None, large_date: str | None) -> Path:
+    folder.mkdir()
+    for name, text, published in (("small.txt", SMALL, small_date),
+                                  ("large.txt", LARGE, large_date)):
+        header = f"Date: {published}\n" if published else ""
+        (folder / name).write_text(f"Title: Millbrook {name[:-4]}\n{header}\n{text}\n"
+                                   "Its mayor opened a new library in the spring.\n")
+    return folder
+
+
+def ask(make_settings: Callable[..., Settings], folder: Path, llm: ScriptedLLM
+        ) -> dict[str, Any]:
+    kb = KnowledgeBase(make_settings(llm={"backend": "extractive"}))
+    kb.ingest([folder])
+    return AnswerChain(kb.settings, kb.retriever, kb.embedder, llm).ask(QUESTION).as_dict()
+
+
+def both_values(prompt: str) -> dict[str, Any]:
+    return {"answers": [{"sources": [passage_saying(prompt, "12,000")], "answer": "12,000"},
+                        {"sources": [passage_saying(prompt, "30,000")], "answer": "30,000"}]}
+
+
+def test_undated_sources_that_differ_are_a_contradiction_naming_both_values(
+        make_settings: Callable[..., Settings], tmp_path: Path) -> None:
+    answer = ask(make_settings, corpus(tmp_path / "c", None, None), ScriptedLLM(draft=both_values))
+    assert not answer["refused"] and answer["answer"].startswith("12,000 [")
+    [conflict] = answer["conflicts"]
+    assert conflict["kind"] == "contradiction" and conflict["newest"] is None
+    assert {(c["source"], c["value"]) for c in conflict["claims"]} == {
+        ("small.txt", "12,000"), ("large.txt", "30,000")}
+    assert "Sources disagree:" in answer["answer"] and "gives 30,000" in answer["answer"]
+    assert "not dated" in answer["answer"]
+    assert {c["source"] for c in answer["citations"]} == {"small.txt", "large.txt"}
+
+
+def test_a_newer_report_is_an_update_and_its_value_leads(
+        make_settings: Callable[..., Settings], tmp_path: Path) -> None:
+    folder = corpus(tmp_path / "c", "2023-01-05", "2023-03-01")
+    answer = ask(make_settings, folder, ScriptedLLM(draft=both_values))
+    assert answer["answer"].startswith("30,000 [")  # the newest report's value
+    [conflict] = answer["conflicts"]
+    assert conflict["kind"] == "update" and conflict["newest"] == "large.txt"
+    assert [c["published"] for c in conflict["claims"]] == ["2023-01-05", "2023-03-01"]
+    assert "on 2023-01-05" in answer["answer"] and "2023-03-01 report is the most recent" in \
+        answer["answer"]
+
+
+def test_another_value_its_passage_does_not_state_is_no_conflict(
+        make_settings: Callable[..., Settings], tmp_path: Path) -> None:
+    llm = ScriptedLLM(draft=both_values,
+                      verdict=lambda p: "no" if "Proposed answer: 30,000" in p else "yes")
+    answer = ask(make_settings, corpus(tmp_path / "c", None, None), llm)
+    assert answer["answer"].startswith("12,000 [") and answer["conflicts"] == []
+    assert "30,000" not in answer["answer"]
+
+
+@pytest.mark.parametrize("other", ["12,000 people", "12000"])
+def test_the_same_value_in_other_words_is_no_conflict(
+        make_settings: Callable[..., Settings], tmp_path: Path, other: str) -> None:
+    def draft(prompt: str) -> dict[str, Any]:
+        return {"answers": [{"sources": [passage_saying(prompt, "12,000")], "answer": "12,000"},
+                            {"sources": [passage_saying(prompt, "30,000")], "answer": other}]}
+
+    llm = ScriptedLLM(draft=draft,
+                      verdict=lambda p: "no" if "Proposed answer: 30,000" in p else "yes")
+    answer = ask(make_settings, corpus(tmp_path / "c", None, None), llm)
+    assert answer["conflicts"] == []
+    assert not [c for c in llm.verdicts if f"Proposed answer: {other}\n" in c.prompt]
+
+
+def test_when_the_first_value_is_not_stated_the_one_that_is_leads(
+        make_settings: Callable[..., Settings], tmp_path: Path) -> None:
+    llm = ScriptedLLM(draft=both_values,
+                      verdict=lambda p: "no" if "Proposed answer: 12,000" in p else "yes")
+    answer = ask(make_settings, corpus(tmp_path / "c", None, None), llm)
+    assert answer["answer"].startswith("30,000 [") and answer["conflicts"] == []
+
+
+def test_a_value_the_model_did_not_list_is_found_in_the_other_article(
+        make_settings: Callable[..., Settings], tmp_path: Path) -> None:
+    llm = ScriptedLLM(draft=lambda p: {"sources": [passage_saying(p, "12,000")],
+                                       "answer": "12,000"})
+    answer = ask(make_settings, corpus(tmp_path / "c", None, None), llm)
+    [conflict] = answer["conflicts"]
+    assert [c["value"] for c in conflict["claims"]] == ["12,000", "30,000"]
+    assert any("Proposed answer: 30,000" in c.prompt for c in llm.verdicts)
+    # Checked and not stated: no disagreement.
+    llm = ScriptedLLM(draft=llm.draft,
+                      verdict=lambda p: "no" if "Proposed answer: 30,000" in p else "yes")
+    assert ask(make_settings, corpus(tmp_path / "d", None, None), llm)["conflicts"] == []
