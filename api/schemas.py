@@ -55,9 +55,21 @@ class CitationOut(BaseModel):
     supported: bool
 
 
+class ClaimOut(BaseModel):
+    n: int
+    source: str
+    published: str | None
+    outlet: str | None
+    quote: str
+    value: str | None
+
+
 class ConflictOut(BaseModel):
     summary: str
     sources: list[str]
+    kind: Literal["contradiction", "update", "same_name"]
+    claims: list[ClaimOut]
+    newest: str | None
 
 
 class Backend(BaseModel):

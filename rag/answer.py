@@ -25,7 +25,7 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag.citations import Citation, evidence_of, with_markers
-from rag.conflicts import Claim, Conflict, find_conflicts, of_claims
+from rag.conflicts import Claim, Conflict, find_conflicts, of_claims, share_a_name
 from rag.context import Passage, group_by_source, select_passages
 from rag.drafting import MAX_SOURCES, Draft, write_draft
 from rag.embeddings import Embedder
@@ -240,6 +240,9 @@ class AnswerChain:
         conflicts: list[Conflict] = []
         if len(sides) > 1:
             conflict = of_claims(sides)
+            if conflict.kind == "contradiction" and self.llm is not None and share_a_name(
+                    self.llm, q, sides[0].passage, sides[1].passage):
+                conflict = of_claims(sides, same_name=True)
             conflicts.append(conflict)
             newest = conflict.newest
             if newest is not None and newest.value != draft.answer:

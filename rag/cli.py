@@ -74,7 +74,7 @@ def cmd_ask(kb: KnowledgeBase, args: argparse.Namespace) -> int:
         print(f"  [{c['n']}] {c['source']} ({c['published'] or 'undated'}) "
               f"{c['start']}-{c['end']}{flag}: {textwrap.shorten(c['quote'], 160)}")
     for conflict in answer.conflicts:
-        print(f"  conflict: {conflict.as_dict()['summary']}")
+        print(f"  {conflict.kind.replace('_', ' ')}: {conflict.as_dict()['summary']}")
     return EXIT_OK
 
 

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from rag.context import Passage, cosine
+from rag.errors import MalformedReplyError
+from rag.llm import LLM
 from rag.prompting import render
 from rag.terms import has_negation, terms
 
@@ -105,6 +107,19 @@ def of_claims(claims: list[Claim], same_name: bool = False) -> Conflict:
     kind: Kind = ("same_name" if same_name
                   else "update" if None not in dates and len(dates) > 1 else "contradiction")
     return Conflict(kind, tuple(ordered))
+
+
+def share_a_name(llm: LLM, question: str, a: Passage, b: Passage) -> bool:
+    """Whether two passages giving different answers are about different things that share
+    a name (two towns called Springfield), by one constrained choice of the model."""
+    messages = [{"role": "system", "content": render("same_subject_system")},
+                {"role": "user", "content": render("same_subject_user", question=question,
+                                                   a=a, b=b)}]
+    try:
+        odds = llm.choose(messages, ["same", "different"])
+    except MalformedReplyError:
+        return False
+    return odds["different"] > odds["same"]
 
 
 def find_conflicts(passages: list[Passage], min_relevance: float) -> list[Conflict]:

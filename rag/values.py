@@ -20,24 +20,35 @@ from rag.context import Passage
 from rag.dates import MONTHS, find_date
 from rag.terms import terms
 
-Shape = Literal["date", "year", "amount", "name"]
+Shape = Literal["date", "year", "amount", "name", "words"]
 
 _MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
-_DATE = re.compile(rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d"
-                   rf"|\d{{1,2}}\s+{_MONTH},?\s+(?:19|20)\d\d|{_MONTH},?\s+(?:19|20)\d\d)\b", re.I)
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_AMOUNT = re.compile(r"[$€£]?\d[\d,.]*(?:\s*(?:%|(?:percent|per cent|thousand|million|billion|"
-                     r"trillion|bn|m)\b))?", re.I)
-# A run of capitalized words, with the small words names carry inside ("Bank of England").
-_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:of|the|de|van|von|da|al|bin|and)\s+)?"
-                   r"[A-Z][\w'’.-]*)*")
+_Y = r"(?:1[0-9]|20)\d\d"
+_DATE = re.compile(rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+{_Y}"
+                   rf"|\d{{1,2}}\s+{_MONTH},?\s+{_Y}|{_MONTH},?\s+{_Y})\b", re.I)
+_YEAR = re.compile(rf"\b{_Y}\b")
+# A number with its currency, scale or unit ("$1.65 billion", "40%", "3,292 people").
+_SCALE = r"(?i:%|(?:percent|per cent|thousand|million|billion|trillion|bn|m)\b)"
+_UNIT = r"(?!(?:in|on|at|and|or|of|to|the|a|an)\b)[a-z]+\b"
+_AMOUNT = re.compile(rf"[$€£]?\d[\d,.]*(?:\s*{_SCALE}|\s+{_UNIT})?")
+_UNIT_AT_END = re.compile(rf"\s+{_UNIT}$")
+# A run of capitalized words, with the small words names carry inside ("Bank of England"),
+# and a place's region after a comma ("Aguadilla, Puerto Rico").
+_WORDS = (r"[A-Z][\w'’.-]*(?:\s+(?:(?:of|the|de|van|von|da|al|bin|and)\s+)?"
+          r"[A-Z][\w'’.-]*)*")
+_NAME = re.compile(rf"\b{_WORDS}(?:,\s+{_WORDS})?")
 _NUMBER = re.compile(r"\d[\d,.]*")
+# A plain answer of one to three words ("golf", "American football", "TV series").
+_PLAIN = re.compile(r"[A-Za-z][a-z-]*(?:\s+[A-Za-z][a-z-]*){0,2}|[A-Z]{2,}(?:\s+[a-z]+){0,2}")
+_WORD = re.compile(r"[A-Za-z][\w-]*")
 # Share of the question's terms a passage must hold to be about the question.
 MIN_QUESTION_TERMS = 0.5
 # Words on each side of a value that say what slot it fills, and the fit a rival needs
-# (one of the answer's neighbours, or two of the question's words).
+# (one of the answer's neighbours, or two of the question's words); a plain word, which
+# could be any word, needs two of the answer's neighbours.
 NEIGHBOURS = 4
 MIN_FIT = 2
+MIN_FIT_WORDS = 4
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,8 @@ def shape_of(answer: str) -> Shape | None:
         return "amount"
     if _NAME.fullmatch(text) and len(text) > 1:
         return "name"
+    if _PLAIN.fullmatch(text):
+        return "words"
     return None
 
 
@@ -90,7 +103,12 @@ def rivals(answer: str, question: str, passages: list[Passage], exclude: set[int
     asked = set(terms(question))
     if shape is None or not asked:
         return []
-    slot = _neighbours(answer, stating or [])
+    stating = stating or []
+    slot = _neighbours(answer, stating)
+    if shape == "name" and " " not in answer.strip() and any(
+            re.search(rf"\b{re.escape(answer.strip().lower())}\b", t) for t in stating):
+        shape = "words"  # "Tennis" answering from "... is a tennis tournament"
+    needed = MIN_FIT_WORDS if shape == "words" else MIN_FIT
     found: list[Rival] = []
     for passage in sorted(passages, key=lambda p: -p.relevance):
         if passage.n in exclude or _states(passage.text, answer, asked):
@@ -98,11 +116,12 @@ def rivals(answer: str, question: str, passages: list[Passage], exclude: set[int
         held = set(terms(passage.text))
         if len(asked & held) / len(asked) < MIN_QUESTION_TERMS:
             continue
-        values = [v for v in _values(shape, passage.text, len(answer.split()))
+        values = [v for v in _values(shape, passage.text, answer)
                   if not _in_question(v, question) and not same_value(v, answer)]
-        scored = [(_fit(v, passage.text, slot, asked), v) for v in values]
+        scored = [(_fit(v, passage.text, slot, asked if shape != "words" else set()), v)
+                  for v in values]
         best = max(scored, default=(0, ""))
-        if best[0] < MIN_FIT:
+        if best[0] < needed:
             continue
         value = best[1]
         if any(same_value(value, r.value) for r in found):
@@ -131,16 +150,24 @@ def _in_question(value: str, question: str) -> bool:
         bool(_numbers(value)) and _numbers(value) <= _numbers(question)
 
 
-def _values(shape: Shape, text: str, words: int) -> list[str]:
-    """The values of `shape` in `text`; names cut to about the answer's `words` (the
-    place a one-word answer fills holds "London", not "London Olympic Games")."""
+def _values(shape: Shape, text: str, answer: str) -> list[str]:
+    """The values of `shape` in `text`, in the answer's form: an amount with a unit word
+    only if the answer has one, a name cut to about the answer's length (the place a
+    one-word answer fills holds "London", not "London Olympic Games")."""
+    words = len(answer.split())
     if shape == "date":
         return [m.group() for m in _DATE.finditer(text)]
     if shape == "year":
         return [m.group() for m in _YEAR.finditer(text)]
+    if shape == "words":
+        found = [w.group() for w in _WORD.finditer(text)]
+        return [" ".join(found[i:i + words]) for i in range(len(found) - words + 1)
+                if all(terms(w) for w in found[i:i + words])]
     if shape == "amount":
-        return [m.group().rstrip(".,") for m in _AMOUNT.finditer(text)
-                if not _YEAR.fullmatch(m.group().rstrip(".,"))]
+        amounts = [m.group().rstrip(".,") for m in _AMOUNT.finditer(text)]
+        if not _UNIT_AT_END.search(answer):
+            amounts = [_UNIT_AT_END.sub("", a).rstrip(".,") for a in amounts]
+        return [a for a in amounts if not _YEAR.fullmatch(_UNIT_AT_END.sub("", a))]
     # Names: a sentence's first word is capitalized anyway, so alone it is no name, and
     # before a name of two words it is more often a title ("Director Stanley Kubrick").
     names = []
@@ -173,7 +200,7 @@ def _neighbours(answer: str, stating: list[str]) -> set[str]:
     """The terms around the answer where the passages stating it give it."""
     slot: set[str] = set()
     for text in stating:
-        for value in (answer, *(m.group() for m in _NUMBER.finditer(answer))):
+        for value in (answer, answer.lower(), *(m.group() for m in _NUMBER.finditer(answer))):
             if value in text:
                 slot |= _around(value, text)
                 break

@@ -1,7 +1,8 @@
 """A scripted chat model for unit tests: it answers by what it is asked for.
 
 Asked for a draft (a JSON schema with `sources`), it replies with the draft it was
-given; asked for a verdict (a yes/no enum), with the verdict it was given. Every
+given; asked for a verdict (a yes/no enum), with the verdict it was given; asked
+whether two passages are about the same thing, with `subject`. Every
 call is recorded, so a test can check what the model was shown and how often.
 """
 
@@ -39,6 +40,7 @@ class ScriptedLLM(LLM):
 
     draft: Any = field(default_factory=lambda: {"sources": [1], "answer": "yes"})
     verdict: Any = "yes"
+    subject: str = "same"  # two passages giving different answers: "same" or "different"
     calls: list[Call] = field(default_factory=list)
 
     @property
@@ -51,13 +53,15 @@ class ScriptedLLM(LLM):
 
     @property
     def drafts(self) -> list[Call]:
-        return [c for c in self.calls if not c.is_verdict]
+        return [c for c in self.calls if not c.is_verdict and "enum" not in (c.schema or {})]
 
     def _stream(self, messages: list[Message], max_tokens: int, schema: Schema | None = None
                 ) -> Generator[str, None, Usage]:
         call = Call(messages, schema)
         self.calls.append(call)
-        if call.is_verdict:
+        if schema is not None and schema.get("enum") == ["same", "different"]:
+            reply = json.dumps(self.subject)
+        elif call.is_verdict:
             verdict = self.verdict(call.prompt) if callable(self.verdict) else self.verdict
             reply = json.dumps(verdict)
         else:

@@ -83,9 +83,28 @@ def test_ask_matches_the_cli_json(client: TestClient, rag: Callable[..., Any],
     assert_quotes_are_exact(over_http, seeds)
 
 
+def test_cli_reports_the_update_with_both_claims(rag: Callable[..., Any],
+                                                 extractive: KnowledgeBase,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAG_DATA_DIR", str(extractive.settings.data_dir))
+    monkeypatch.setenv("RAG_LLM", "extractive")
+    monkeypatch.setenv("RAG_CONTEXT_CUTOFF", "0.6")  # as the fixture (hash embeddings)
+    code, answer, _ = rag("ask", CONFLICT_Q, "--json")
+    assert code == 0
+    [update] = answer["conflicts"]
+    assert (update["kind"], update["newest"]) == ("update", NEWER_SEED)
+    assert [c["published"] for c in update["claims"]] == ["2020-01-16", "2020-01-30"]
+    code, text, _ = rag("ask", CONFLICT_Q)
+    assert code == 0 and "  update: Update: SpaceWar.com (AFP) (2020-01-16)" in text
+
+
 def test_ask_conflict_and_refusal(client: TestClient) -> None:
     conflict = client.post("/ask", json={"question": CONFLICT_Q}).json()
-    assert conflict["conflicts"]
+    [update] = conflict["conflicts"]
+    assert update["kind"] == "update" and update["newest"] == NEWER_SEED
+    assert [(c["source"], c["published"]) for c in update["claims"]] == [
+        (OLDER_SEED, "2020-01-16"), (NEWER_SEED, "2020-01-30")]
+    assert all(c["quote"] for c in update["claims"])
     assert {c["source"] for c in conflict["citations"]} == {OLDER_SEED, NEWER_SEED}
     refused = client.post("/ask", json={"question": ELECTION_Q}).json()
     assert refused["refused"] is True and refused["citations"] == []

@@ -117,7 +117,12 @@ def test_web_page_answers_and_opens_a_cited_passage(server: str) -> None:
         WebDriverWait(browser, 60).until(
             lambda b: b.find_elements(By.CSS_SELECTOR, "#citations button.citation"))
         assert "joint operations" in browser.find_element(By.ID, "answer").text
-        assert browser.find_element(By.ID, "conflict").is_displayed()
+        conflict = browser.find_element(By.ID, "conflict")
+        assert conflict.is_displayed()
+        assert "A later report updates an earlier one" in conflict.text
+        sides = [li.text for li in conflict.find_elements(By.CSS_SELECTOR, "li.conflict-side")]
+        assert len(sides) == 2 and "2020-01-16" in sides[0] and "2020-01-30" in sides[1]
+        assert "denied reports" in sides[0] and sides[1].endswith("(most recent)")
 
         older = next(button for button in
                      browser.find_elements(By.CSS_SELECTOR, "#citations button.citation")

@@ -108,3 +108,15 @@ def test_a_value_the_model_did_not_list_is_found_in_the_other_article(
     llm = ScriptedLLM(draft=llm.draft,
                       verdict=lambda p: "no" if "Proposed answer: 30,000" in p else "yes")
     assert ask(make_settings, corpus(tmp_path / "d", None, None), llm)["conflicts"] == []
+
+
+def test_different_things_sharing_a_name_are_told_apart_not_called_a_conflict(
+        make_settings: Callable[..., Settings], tmp_path: Path) -> None:
+    llm = ScriptedLLM(draft=both_values, subject="different")
+    answer = ask(make_settings, corpus(tmp_path / "c", None, None), llm)
+    [conflict] = answer["conflicts"]
+    assert conflict["kind"] == "same_name" and conflict["newest"] is None
+    assert "Different things share this name: 12,000 for" in answer["answer"]
+    assert "Sources disagree" not in answer["answer"]
+    [asked] = [c for c in llm.calls if (c.schema or {}).get("enum") == ["same", "different"]]
+    assert SMALL in asked.prompt and LARGE in asked.prompt

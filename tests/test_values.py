@@ -10,9 +10,11 @@ from tests.test_citations import passage
 
 @pytest.mark.parametrize(("answer", "shape"), [
     ("December 1, 2017", "date"), ("1 Dec 2017", "date"), ("June 2020", "date"),
-    ("2045", "year"), ("$1.65 billion", "amount"), ("3,292", "amount"), ("40%", "amount"),
-    ("James Cameron", "name"), ("Bank of England", "name"),
-    ("yes", None), ("a new stadium", None),
+    ("September 22, 1804", "date"), ("2045", "year"), ("1862", "year"),
+    ("$1.65 billion", "amount"), ("3,292", "amount"), ("40%", "amount"),
+    ("3,292 people", "amount"), ("James Cameron", "name"), ("Bank of England", "name"),
+    ("Aguadilla, Puerto Rico", "name"), ("golf", "words"), ("American football", "words"),
+    ("TV series", "words"), ("the new stadium in town", None),
 ])
 def test_shape_of(answer: str, shape: str | None) -> None:
     assert shape_of(answer) == shape
@@ -76,6 +78,17 @@ def test_a_long_name_is_cut_to_the_answers_length() -> None:
     swapped = passage(2, "In 2012 London Olympic Games Park hosted the Olympic Games.", "b.txt",
                       None)
     assert [r.value for r in rivals("Beijing", q, [swapped], set(), stated)] == ["London"]
+
+
+def test_a_plain_word_in_the_answers_place_is_a_rival() -> None:
+    q = "What sport is the Belgian Open associated with?"
+    stated = ["The Belgian Open is a professional tennis tournament held in Antwerp."]
+    golf = passage(2, "The Belgian Open is a professional golf tournament on the European Tour.",
+                   "b.txt", None)
+    assert [r.value for r in rivals("Tennis", q, [golf], set(), stated)] == ["golf"]
+    loose = passage(3, "The Belgian Open drew large crowds from across the region.", "c.txt",
+                    None)
+    assert rivals("Tennis", q, [loose], set(), stated) == []
 
 
 def test_rival_dates_and_amounts() -> None:

@@ -104,10 +104,7 @@ function showAnswer(answer) {
     }
   }
   $("refused").hidden = !answer.refused;
-  if (answer.conflicts.length) {
-    $("conflict").textContent = "Sources disagree: " + answer.conflicts.map((c) => c.summary).join(" ");
-    $("conflict").hidden = false;
-  }
+  if (answer.conflicts.length) showConflicts(answer.conflicts);
   const list = $("citations");
   for (const c of answer.citations) {
     const item = document.createElement("li");
@@ -221,3 +218,38 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   loadDocuments();
 });
+
+const CONFLICT_HEADINGS = {
+  contradiction: "Sources disagree",
+  update: "A later report updates an earlier one",
+  same_name: "Different things share this name",
+};
+
+// Each disagreement with its sides: who said what, when, and which report is newest.
+function showConflicts(conflicts) {
+  const box = $("conflict");
+  box.replaceChildren();
+  for (const conflict of conflicts) {
+    const section = document.createElement("section");
+    section.className = `conflict-${conflict.kind}`;
+    const heading = document.createElement("strong");
+    heading.textContent = CONFLICT_HEADINGS[conflict.kind] || "Sources disagree";
+    const sides = document.createElement("ul");
+    for (const claim of conflict.claims) {
+      const side = document.createElement("li");
+      side.className = "conflict-side";
+      const who = [claim.outlet || claim.source, claim.published || "undated"].join(", ");
+      const value = claim.value && !["yes", "no"].includes(claim.value) ? `${claim.value}: ` : "";
+      side.textContent = `${who} [${claim.n}]: ${value}“${claim.quote}”`;
+      if (conflict.newest && claim.source === conflict.newest) {
+        const newest = document.createElement("em");
+        newest.textContent = " (most recent)";
+        side.append(newest);
+      }
+      sides.append(side);
+    }
+    section.append(heading, sides);
+    box.append(section);
+  }
+  box.hidden = false;
+}
