@@ -274,6 +274,8 @@ class AnswerChain:
         by_n = step.by_number
         citations = [Citation(n, by_n[n], True) for n in step.draft.sources]
         text = compose_text(step.draft, by_n)
+        if q.as_of is not None:  # what was published by then, and the answer says so
+            text = f"As of {q.as_of.isoformat()}: {text}"
         cited = set(step.draft.sources)
         conflicts = list(step.conflicts)
         for conflict in conflicts:

@@ -29,6 +29,7 @@ from rag.lexical import LexicalIndex
 from rag.records import Hit, StoredChunk
 from rag.settings import RetrievalSettings
 from rag.store import ChunkStore
+from rag.timewords import period, wants_latest
 
 RRF_K = 60
 _MONTH_YEAR = re.compile(r"\b(" + "|".join(sorted(MONTHS, key=len, reverse=True)) +
@@ -138,10 +139,22 @@ class HybridRetriever:
                                                  {"$and": [where, outlet_filter]})))
             rankings.append((1.0, lexical(allowed(lambda c: c.outlet in outlets))))
         fused = fuse(rankings)
+        # Dates the question names, and its time words ("this week", "on Wednesday") read
+        # against the as-of date: reports of that period rank higher. A question about
+        # the current state ranks the newest reports higher.
         periods = mentioned_periods(question)
+        window = period(question, as_of or date.today())
+        timely: list[tuple[float, list[str]]] = []
         if periods:
-            rankings.append((1.0, [cid for cid in fused if _in_periods(found[cid], periods)]))
-            fused = fuse(rankings)
+            timely.append((1.0, [cid for cid in fused if _in_periods(found[cid], periods)]))
+        if window is not None:
+            timely.append((1.0, [cid for cid in fused if window.holds(found[cid].published)]))
+        if wants_latest(question):
+            dated = [cid for cid in fused if found[cid].published]
+            timely.append((dense_weight, sorted(dated, key=lambda cid: found[cid].published
+                                                or "", reverse=True)))
+        if timely:
+            fused = fuse(rankings + timely)
 
         chosen: list[Hit] = []
         per_source: dict[str, int] = defaultdict(int)

@@ -113,6 +113,7 @@ def test_ask_conflict_and_refusal(client: TestClient) -> None:
 def test_ask_as_of_and_sources(client: TestClient) -> None:
     early = client.post("/ask", json={"question": CONFLICT_Q, "as_of": "2020-01-20"}).json()
     assert {c["source"] for c in early["citations"]} == {OLDER_SEED}
+    assert early["answer"].startswith("As of 2020-01-20: ") and not early["conflicts"]
     only = client.post("/ask", json={"question": CONFLICT_Q, "sources": [NEWER_SEED]}).json()
     assert {c["source"] for c in only["citations"]} == {NEWER_SEED}
 
