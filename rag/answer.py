@@ -33,7 +33,7 @@ from rag.llm import LLM
 from rag.prompting import render
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings
-from rag.terms import terms
+from rag.terms import has_negation, terms
 from rag.values import rivals, same_value
 from rag.verify import ClaimVerifier, Verdict, make_verifier
 
@@ -229,6 +229,15 @@ class AnswerChain:
             stating = [by_n[n].text for n in draft.sources]
             candidates += [(r.value, (r.passage.n,))
                            for r in rivals(draft.answer, q, step.passages, set(others), stating)]
+        elif draft.form == "yes_no":
+            # The other answer would rest on a passage of the other polarity (a denial
+            # beside a confirmation): the most relevant one is checked.
+            negated = has_negation(by_n[draft.sources[0]].text)
+            opposite = [p for p in sorted(step.passages, key=lambda p: -p.relevance)
+                        if p.n not in draft.sources and has_negation(p.text) != negated]
+            if opposite:
+                other = "no" if draft.answer == "yes" else "yes"
+                candidates.append((other, (opposite[0].n,)))
         for value, sources in candidates:
             if any(same_value(value, side.value or "") for side in sides):
                 continue

@@ -92,8 +92,22 @@ def test_a_rejected_yes_becomes_the_no_its_passages_state(extractive: KnowledgeB
     answer = chain(extractive, llm).ask(
         "Did the Iraqi government confirm that joint operations had resumed?", as_of=None)
     assert answer.answer.startswith("No [") and not answer.refused
-    # "yes" against a denial fails the polarity check without a model call; "no" is asked.
-    assert len(llm.verdicts) == 1 and "Proposed answer: no" in llm.verdicts[0].prompt
+    # "yes" against a denial fails the polarity check without a model call; "no" is asked,
+    # then "yes" against the most relevant passage that is not a denial (not stated).
+    assert "Proposed answer: no" in llm.verdicts[0].prompt
+    assert [("Proposed answer: yes" in c.prompt) for c in llm.verdicts[1:]] == [True]
+    assert not answer.conflicts
+
+
+def test_a_yes_beside_a_denial_that_states_no_is_an_update(extractive: KnowledgeBase) -> None:
+    # The newer article confirms; the older one's denial states "no": both sides, newest first.
+    llm = ScriptedLLM(draft=lambda p: {"sources": [passage_saying(p, "have resumed")],
+                                       "answer": "yes"})
+    answer = chain(extractive, llm).ask(CONFLICT_Q).as_dict()
+    assert answer["answer"].startswith("Yes [")
+    [update] = answer["conflicts"]
+    assert update["kind"] == "update" and update["newest"] == NEWER_SEED
+    assert [c["value"] for c in update["claims"]] == ["no", "yes"]
 
 
 def test_neither_answer_stated_is_a_refusal(extractive: KnowledgeBase) -> None:
