@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test lint bench-ingest bench-retrieval bench-answer bench-api bench-verifier
+.PHONY: install run test lint bench-ingest bench-retrieval bench-answer bench-api bench-verifier \
+	bench-disagreement
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,3 +37,13 @@ bench-api: install
 
 bench-verifier: install
 	$(BIN)/python eval/benchmarks/verifier_accuracy.py
+
+# RGB counterfactual, RAMDocs, ELOQ and RealTimeQA (with and without as-of) from the shared
+# benchmark folder; reports under eval/out/. About 90 minutes on 2 cores.
+BENCH ?= ../shared/benchdata
+bench-disagreement: install
+	for set in rgb_fact ramdocs eloq realtimeqa; do \
+	  $(BIN)/rag eval --dataset $(BENCH)/$$set/questions.jsonl --out eval/out/$$set || exit 1; \
+	done
+	$(BIN)/rag eval --dataset $(BENCH)/realtimeqa/questions.jsonl --no-as-of \
+	  --out eval/out/realtimeqa-no-as-of
