@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
@@ -157,32 +158,42 @@ def load_benchmark(path: Path) -> Dataset:
     a judge and scores as answered or refused. Expected sources are the documents
     labelled as holding the gold answer, where the benchmark labels them.
     """
+    cases = read_rows(path, "benchmark question", _benchmark_case)
+    corpus = path.parent / "corpus"
+    return Dataset(name=path.parent.name, description=f"{path.parent.name} questions",
+                   corpus=[corpus] if corpus.is_dir() else None, cases=cases)
+
+
+def _benchmark_case(row: dict[str, Any]) -> Case:
+    kind = BENCHMARK_TYPES[row["type"]]
+    refuse = kind == "unanswerable" or bool(row.get("should_refuse"))
+    answers = [] if refuse else [a for a in row["answers"] if a]
+    every = len(answers) > 1 and len(row.get("disambig_entity") or []) > 1
+    sources = (row.get("docs_supporting_gold") or row.get("docs_labeled_correct")
+               or ([row["evidence_doc"]] if row.get("evidence_doc") else []))
+    return Case(
+        id=row["id"], type=kind, question=row["question"],
+        answer=None if every or not answers else answers[0],
+        accept=[] if every else answers[1:], facts=answers if every else [],
+        sources=[] if refuse or kind == "conflict" else list(sources),
+        as_of=row.get("as_of"), conflict=None if refuse else row.get("conflict"),
+        wrong_answers=list(row.get("wrong_answers") or []),
+        reference=None if refuse or answers else (row.get("weak_reference_response")
+                                                  or "(no reference)"))
+
+
+def read_rows(path: Path, what: str, make: Callable[[dict[str, Any]], Case]) -> list[Case]:
+    """One case per JSON line of `path`, made by `make`; a bad line is a ConfigError
+    naming the file and line."""
     cases = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-            kind = BENCHMARK_TYPES[row["type"]]
-            refuse = kind == "unanswerable" or bool(row.get("should_refuse"))
-            answers = [] if refuse else [a for a in row["answers"] if a]
-            every = len(answers) > 1 and len(row.get("disambig_entity") or []) > 1
-            sources = (row.get("docs_supporting_gold") or row.get("docs_labeled_correct")
-                       or ([row["evidence_doc"]] if row.get("evidence_doc") else []))
-            cases.append(Case(
-                id=row["id"], type=kind, question=row["question"],
-                answer=None if every or not answers else answers[0],
-                accept=[] if every else answers[1:], facts=answers if every else [],
-                sources=[] if refuse or kind == "conflict" else list(sources),
-                as_of=row.get("as_of"), conflict=None if refuse else row.get("conflict"),
-                wrong_answers=list(row.get("wrong_answers") or []),
-                reference=None if refuse or answers else (row.get("weak_reference_response")
-                                                          or "(no reference)")))
+            cases.append(make(json.loads(line)))
         except (ValueError, KeyError, TypeError, ValidationError) as exc:
-            raise ConfigError(f"{path}:{number}: not a benchmark question: {exc}") from None
-    corpus = path.parent / "corpus"
-    return Dataset(name=path.parent.name, description=f"{path.parent.name} questions",
-                   corpus=[corpus] if corpus.is_dir() else None, cases=cases)
+            raise ConfigError(f"{path}:{number}: not a {what}: {exc}") from None
+    return cases
 
 
 MULTIHOP_TYPES: dict[str, CaseType] = {
@@ -196,23 +207,19 @@ def load_multihop(path: Path) -> Dataset:
     Types map to ours (`null_query` → unanswerable); the gold evidence sentences
     become `gold_facts` for retrieval scoring and the evidence files `sources`.
     """
-    cases = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            refuse = bool(row.get("should_refuse")) or row["type"] == "null_query"
-            cases.append(Case(
-                id=row["id"], type=MULTIHOP_TYPES[row["type"]], question=row["question"],
-                answer=None if refuse else row.get("answer_normalized") or row["answer"],
-                sources=[] if refuse else list(row.get("evidence_files", [])),
-                gold_facts=[] if refuse else [e["fact"] for e in row.get("evidence", [])]))
-        except (ValueError, KeyError, ValidationError) as exc:
-            raise ConfigError(f"{path}:{number}: not a MultiHop-RAG question: {exc}") from None
+    cases = read_rows(path, "MultiHop-RAG question", _multihop_case)
     corpus = path.parent / "corpus"
     return Dataset(name=path.parent.name, description="MultiHop-RAG questions",
                    corpus=[corpus] if corpus.is_dir() else None, cases=cases)
+
+
+def _multihop_case(row: dict[str, Any]) -> Case:
+    refuse = bool(row.get("should_refuse")) or row["type"] == "null_query"
+    return Case(
+        id=row["id"], type=MULTIHOP_TYPES[row["type"]], question=row["question"],
+        answer=None if refuse else row.get("answer_normalized") or row["answer"],
+        sources=[] if refuse else list(row.get("evidence_files", [])),
+        gold_facts=[] if refuse else [e["fact"] for e in row.get("evidence", [])])
 
 
 def split_half(case_id: str) -> Literal["dev", "test"]:

@@ -19,6 +19,7 @@ from typing import Literal
 from rag.context import Passage
 from rag.dates import MONTHS, find_date
 from rag.terms import terms
+from rag.verify import numbers
 
 Shape = Literal["date", "year", "amount", "name", "words"]
 
@@ -81,7 +82,7 @@ def same_value(a: str, b: str) -> bool:
     date_a, date_b = find_date(a), find_date(b)
     if date_a and date_b:
         return date_a == date_b
-    numbers_a, numbers_b = _numbers(a), _numbers(b)
+    numbers_a, numbers_b = numbers(a), numbers(b)
     if numbers_a and numbers_b and not (numbers_a <= numbers_b or numbers_b <= numbers_a):
         return False
     words_a, words_b = set(terms(a)) | numbers_a, set(terms(b)) | numbers_b
@@ -132,22 +133,18 @@ def rivals(answer: str, question: str, passages: list[Passage], exclude: set[int
     return found
 
 
-def _numbers(text: str) -> set[str]:
-    return {m.group().replace(",", "").rstrip(".") for m in _NUMBER.finditer(text)}
-
-
 def _states(text: str, answer: str, asked: set[str]) -> bool:
     """Whether `text` holds the answer: its numbers, or its words beyond the question's."""
-    numbers = _numbers(answer)
-    if numbers:
-        return numbers <= _numbers(text)
+    stated = numbers(answer)
+    if stated:
+        return stated <= numbers(text)
     new = set(terms(answer)) - asked
     return bool(new) and new <= set(terms(text))
 
 
 def _in_question(value: str, question: str) -> bool:
     return bool(set(terms(value))) and set(terms(value)) <= set(terms(question)) or \
-        bool(_numbers(value)) and _numbers(value) <= _numbers(question)
+        bool(numbers(value)) and numbers(value) <= numbers(question)
 
 
 def _values(shape: Shape, text: str, answer: str) -> list[str]:
