@@ -56,6 +56,7 @@ class Outcome:
     retrieval_scored: bool = False
     retrieval_rank: int | None = None
     latency_ms: float = 0.0
+    weigh_ms: float = 0.0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     judge: bool | None = None
@@ -160,6 +161,7 @@ def run_case(kb: KnowledgeBase, case: Case, judge: LLM | None = None,
     outcome.conflicts = result.get("conflicts", [])
     outcome.prompt_tokens = int(result["timings"].get("prompt_tokens", 0))
     outcome.completion_tokens = int(result["timings"].get("completion_tokens", 0))
+    outcome.weigh_ms = float(result["timings"].get("weigh_ms", 0.0))
     score(case, outcome)
     if case.gold_facts:
         hits = kb.search(case.question, 10)
@@ -275,6 +277,9 @@ def aggregate(outcomes: list[Outcome]) -> dict[str, Any]:
                               not o.refused], lambda o: bool(o.stale_source)),
         "latency_p50_ms": round(metrics.percentile(latencies, 0.5), 1),
         "latency_p95_ms": round(metrics.percentile(latencies, 0.95), 1),
+        # The part of each answer spent looking for and checking other sources' answers.
+        "weigh_p50_ms": round(metrics.percentile([o.weigh_ms for o in outcomes
+                                                  if o.error is None], 0.5), 1),
         "prompt_tokens_mean": average([float(o.prompt_tokens) for o in outcomes]),
         "completion_tokens_mean": average([float(o.completion_tokens) for o in outcomes]),
         "errors": sum(1 for o in outcomes if o.error),

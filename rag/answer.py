@@ -85,6 +85,7 @@ class Step:
     retrieve_ms: float = 0.0
     generate_ms: float = 0.0
     verify_ms: float = 0.0
+    weigh_ms: float = 0.0
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
@@ -266,12 +267,14 @@ class AnswerChain:
                 conflicts.append(denial)
                 covered.add(pair)
         return replace(step, draft=draft, conflicts=tuple(conflicts),
-                       verify_ms=step.verify_ms + (time.perf_counter() - started) * 1000)
+                       weigh_ms=(time.perf_counter() - started) * 1000)
 
     def _compose(self, step: Step) -> Answer:
         q = step.question
         timings = {"retrieve_ms": round(step.retrieve_ms, 1),
-                   "generate_ms": round(step.generate_ms + step.verify_ms, 1),
+                   "generate_ms": round(step.generate_ms + step.verify_ms + step.weigh_ms, 1),
+                   # Of which: looking for other sources' answers and checking them.
+                   "weigh_ms": round(step.weigh_ms, 1),
                    "prompt_tokens": step.prompt_tokens,
                    "completion_tokens": step.completion_tokens}
         if step.draft is None or step.verdict is None or not step.verdict.entailed:
