@@ -35,7 +35,7 @@ from rag.retrieval import HybridRetriever
 from rag.settings import Settings
 from rag.terms import has_negation, terms
 from rag.values import rivals, same_value
-from rag.verify import ClaimVerifier, Verdict, make_verifier
+from rag.verify import ClaimVerifier, Verdict, denies, make_verifier
 
 log = logging.getLogger(__name__)
 
@@ -242,7 +242,12 @@ class AnswerChain:
         for value, sources in candidates:
             if any(same_value(value, side.value or "") for side in sides):
                 continue
-            verdict = self.verifier.check(value, [evidence_of(by_n[n]) for n in sources], q)
+            evidence = [evidence_of(by_n[n]) for n in sources]
+            # A small model seldom reads a denial as "no"; the clause covering the question
+            # with the other polarity states it on its surface.
+            verdict = (Verdict(True, "the passage denies it", 1.0)
+                       if value == "no" and draft.form == "yes_no" and denies(q, evidence)
+                       else self.verifier.check(value, evidence, q))
             log.debug("other value %r [%s]: %s", value, sources, verdict.reason)
             # Calling sources divided is a strong claim: it takes a confident verdict.
             if verdict.entailed and (verdict.confidence or 1.0) >= self.rival_threshold:

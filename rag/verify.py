@@ -141,6 +141,13 @@ def precheck(claim: str, evidence: Sequence[Evidence], question: str | None = No
 COVERED_FOR_POLARITY = 0.5
 
 
+def denies(question: str, evidence: Sequence[Evidence]) -> bool:
+    """Whether the passages answer a yes/no question "no" on their surface: the clause
+    covering the question's terms has the other polarity ("denied reports that joint
+    operations had resumed" against "Have joint operations resumed?")."""
+    return _polarity_of_yes(question, evidence) is not None
+
+
 def _polarity_of_yes(question: str, evidence: Sequence[Evidence]) -> Verdict | None:
     """"Yes" is rejected when the clause that covers the question's terms says the opposite
     ("Did the US have Patriots deployed?" against "the US did not have Patriots deployed").

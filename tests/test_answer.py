@@ -34,7 +34,7 @@ def test_json_shape(extractive: KnowledgeBase) -> None:
     assert set(answer["citations"][0]) == {"n", "source", "title", "published", "quote",
                                            "start", "end", "supported"}
     assert answer["backend"] == {"llm": "extractive", "embeddings": "hash-256"}
-    assert set(answer["timings"]) == {"retrieve_ms", "generate_ms", "prompt_tokens",
+    assert set(answer["timings"]) == {"retrieve_ms", "generate_ms", "weigh_ms", "prompt_tokens",
                                       "completion_tokens"}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from rag.answer import PER_SOURCE_CHECKS, AnswerChain
@@ -108,6 +109,24 @@ def test_a_yes_beside_a_denial_that_states_no_is_an_update(extractive: Knowledge
     [update] = answer["conflicts"]
     assert update["kind"] == "update" and update["newest"] == NEWER_SEED
     assert [c["value"] for c in update["claims"]] == ["no", "yes"]
+
+
+def test_a_yes_beside_a_denial_of_the_same_day_is_a_contradiction(
+        extractive: KnowledgeBase) -> None:
+    # As of 2020-01-20 only the older article: it reports the New York Times saying the
+    # operations resumed, and the Iraqi spokesman denying it. The denial states "no" on
+    # its surface (no model verdict needed); one day, so neither side is newest.
+    llm = ScriptedLLM(draft=lambda p: {"sources": [passage_saying(p, "New York Times")],
+                                       "answer": "yes"},
+                      verdict=lambda p: "yes" if "Proposed answer: yes" in p else "no")
+    answer = chain(extractive, llm, context_cutoff=0.3).ask(CONFLICT_Q,
+                                                           as_of=date(2020, 1, 20)).as_dict()
+    assert answer["answer"].startswith("As of 2020-01-20: Yes [")
+    [conflict] = answer["conflicts"]
+    assert conflict["kind"] == "contradiction" and conflict["newest"] is None
+    assert [c["value"] for c in conflict["claims"]] == ["yes", "no"]
+    assert "denied" in answer["answer"] and "same day" in answer["answer"]
+    assert not [c for c in llm.verdicts if "Proposed answer: no" in c.prompt]
 
 
 def test_neither_answer_stated_is_a_refusal(extractive: KnowledgeBase) -> None:

@@ -158,3 +158,15 @@ def test_yes_against_a_passage_that_states_no_is_rejected_without_the_model() ->
     # A negation in a clause that does not carry the question decides nothing.
     assert precheck("yes", [Evidence("Officials said operations resumed, though no date was "
                                      "given.")], "Have operations resumed?") is None
+
+
+def test_a_denial_answers_a_yes_no_question_no() -> None:
+    from rag.verify import denies
+
+    question = "Have joint operations with the coalition resumed?"
+    denial = Evidence("An Iraqi spokesman denied reports that joint operations with the "
+                      "coalition had resumed.")
+    confirmation = Evidence("Joint operations with the coalition have resumed, the military "
+                            "said.")
+    assert denies(question, [denial]) and not denies(question, [confirmation])
+    assert not denies(question, [Evidence("The weather office did not expect rain.")])
