@@ -31,7 +31,7 @@ from rag.drafting import MAX_SOURCES, Draft, write_draft
 from rag.embeddings import Embedder
 from rag.llm import LLM
 from rag.prompting import render
-from rag.retrieval import HybridRetriever
+from rag.retrieval import HybridRetriever, asks_about_sources
 from rag.settings import Settings
 from rag.terms import has_negation, terms
 from rag.values import rivals, same_value
@@ -260,7 +260,10 @@ class AnswerChain:
                 conflict = of_claims(sides, same_name=True)
             conflicts.append(conflict)
             newest = conflict.newest
-            if newest is not None and newest.value != draft.answer:
+            # The newest report is the current state, unless the question asks what
+            # particular sources said.
+            if newest is not None and newest.value != draft.answer and not asks_about_sources(
+                    q, self.retriever.lexical.outlets()):
                 lead = next(numbers for value, numbers in candidates if value == newest.value)
                 draft = replace(draft, answer=newest.value or draft.answer, sources=lead)
         # A denial beside what the answer cites (found without a model).

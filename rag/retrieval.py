@@ -69,6 +69,12 @@ def mentioned_periods(question: str) -> list[str]:
 _FRAMING = re.compile(r"\b(?:according to|(?:as )?reported by|articles?|reports?|reported)\b", re.I)
 
 
+def asks_about_sources(question: str, outlets: Sequence[str]) -> bool:
+    """Whether the question is about what given sources said ("Did The Verge report ...?",
+    "according to the article") rather than about the state of things."""
+    return bool(_FRAMING.search(question) or mentioned_outlets(question, outlets))
+
+
 def topic_query(question: str, outlets: Sequence[str]) -> str:
     """`question` without the outlet names it mentions and words that frame it as about articles."""
     names = sorted({alias for outlet in outlets for alias in outlet_aliases(outlet) | {outlet}},

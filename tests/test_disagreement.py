@@ -120,3 +120,14 @@ def test_different_things_sharing_a_name_are_told_apart_not_called_a_conflict(
     assert "Sources disagree" not in answer["answer"]
     [asked] = [c for c in llm.calls if (c.schema or {}).get("enum") == ["same", "different"]]
     assert SMALL in asked.prompt and LARGE in asked.prompt
+
+
+def test_a_question_about_what_a_source_said_keeps_that_answer(
+        make_settings: Callable[..., Settings], tmp_path: Path) -> None:
+    folder = corpus(tmp_path / "c", "2023-01-05", "2023-03-01")
+    kb = KnowledgeBase(make_settings(llm={"backend": "extractive"}))
+    kb.ingest([folder])
+    chain = AnswerChain(kb.settings, kb.retriever, kb.embedder, ScriptedLLM(draft=both_values))
+    answer = chain.ask("What is the population of Millbrook, according to the articles?")
+    assert answer.answer.startswith("12,000 [")  # what that article says, not the newest
+    assert [c.kind for c in answer.conflicts] == ["update"]

@@ -46,3 +46,11 @@ def test_fuse_adds_weighted_reciprocal_ranks() -> None:
     # Down-weighted, a ranking cannot overturn an equal-rank disagreement.
     assert list(fuse([(0.5, ["x", "y"]), (1.0, ["y", "x"])])) == ["y", "x"]
     assert list(fuse([(0.0, ["x"]), (1.0, ["y"])]))[0] == "y"
+
+
+def test_questions_about_what_sources_said() -> None:
+    from rag.retrieval import asks_about_sources
+
+    assert asks_about_sources("Did The Verge say FTX grew too fast?", OUTLETS)
+    assert asks_about_sources("According to the article, who won?", OUTLETS)
+    assert not asks_about_sources("Have joint operations resumed?", OUTLETS)
