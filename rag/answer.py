@@ -220,25 +220,7 @@ class AnswerChain:
         by_n = step.by_number
         q = step.question.text
         sides = [Claim(by_n[draft.sources[0]], draft.answer)]
-        # What the model listed, then values of the answer's shape that other articles'
-        # passages about the question give in its place (a small model lists none).
-        own = {p.source for p in step.passages if p.n in draft.sources}
-        candidates = [(o.answer, o.sources) for o in draft.others
-                      if not set(o.sources) <= set(draft.sources)]
-        if draft.form == "short":
-            others = [p.n for p in step.passages if p.source in own]
-            stating = [by_n[n].text for n in draft.sources]
-            candidates += [(r.value, (r.passage.n,))
-                           for r in rivals(draft.answer, q, step.passages, set(others), stating)]
-        elif draft.form == "yes_no":
-            # The other answer would rest on a passage of the other polarity (a denial
-            # beside a confirmation): the most relevant one is checked.
-            negated = has_negation(by_n[draft.sources[0]].text)
-            opposite = [p for p in sorted(step.passages, key=lambda p: -p.relevance)
-                        if p.n not in draft.sources and has_negation(p.text) != negated]
-            if opposite:
-                other = "no" if draft.answer == "yes" else "yes"
-                candidates.append((other, (opposite[0].n,)))
+        candidates = self._other_answers(draft, step)
         for value, sources in candidates:
             if any(same_value(value, side.value or "") for side in sides):
                 continue
@@ -276,6 +258,30 @@ class AnswerChain:
                 covered.add(pair)
         return replace(step, draft=draft, conflicts=tuple(conflicts),
                        weigh_ms=(time.perf_counter() - started) * 1000)
+
+    def _other_answers(self, draft: Draft, step: Step) -> list[tuple[str, tuple[int, ...]]]:
+        """Answers other passages may give, each with the passages to check it on: what
+        the model listed, then values of the answer's shape that other articles'
+        passages about the question give in its place (a small model lists none), or
+        for yes/no the other answer on the most relevant passage of the other polarity
+        (a denial beside a confirmation)."""
+        by_n = step.by_number
+        candidates = [(o.answer, o.sources) for o in draft.others
+                      if not set(o.sources) <= set(draft.sources)]
+        if draft.form == "short":
+            own = {by_n[n].source for n in draft.sources}
+            same_articles = {p.n for p in step.passages if p.source in own}
+            stating = [by_n[n].text for n in draft.sources]
+            candidates += [(r.value, (r.passage.n,)) for r in rivals(
+                draft.answer, step.question.text, step.passages, same_articles, stating)]
+        elif draft.form == "yes_no":
+            negated = has_negation(by_n[draft.sources[0]].text)
+            opposite = [p for p in sorted(step.passages, key=lambda p: -p.relevance)
+                        if p.n not in draft.sources and has_negation(p.text) != negated]
+            if opposite:
+                other = "no" if draft.answer == "yes" else "yes"
+                candidates.append((other, (opposite[0].n,)))
+        return candidates
 
     def _compose(self, step: Step) -> Answer:
         q = step.question
