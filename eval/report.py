@@ -14,7 +14,8 @@ HEADLINE = ["accuracy", "right_behaviour", "token_f1", "negative_rejection", "fa
             "source_precision", "source_recall", "citation_recall", "citation_precision",
             "conflict_detection", "conflict_recall", "ambiguity_recall", "false_alarms",
             "values_named", "stale_wrong", "hits@4", "hits@10", "mrr@10", "judge_accuracy",
-            "latency_p50_ms", "latency_p95_ms", "weigh_p50_ms", "prompt_tokens_mean", "completion_tokens_mean"]
+            "latency_p50_ms", "latency_p95_ms", "weigh_p50_ms", "prompt_tokens_mean",
+            "completion_tokens_mean"]
 BY_TYPE = ["cases", "accuracy", "crag_score", "false_refusal", "negative_rejection",
            "citation_recall", "hits@10", "latency_p50_ms"]
 

@@ -4,7 +4,8 @@ Idempotent and safe to interrupt. Chunk ids are derived from the source name,
 a key over the file's bytes and the chunking settings, and the chunk index, so
 writing a file twice leaves one copy. A file's old chunks are deleted only
 after all its new ones are written, and a file counts as unchanged only when
-the store holds exactly its complete, current set of chunks. An ingest killed
+the store and the lexical index both hold exactly its complete, current set of
+chunks. An ingest killed
 at any point and run again therefore ends with exactly the right chunks.
 """
 
@@ -23,7 +24,8 @@ from rag.articles import PARSER_VERSION, SUPPORTED_SUFFIXES, parse_article_bytes
 from rag.chunking import chunk_article
 from rag.embeddings import Embedder
 from rag.errors import ArticleError
-from rag.records import StoredChunk
+from rag.lexical import Holding
+from rag.records import SourceRecord, StoredChunk
 from rag.settings import Settings
 from rag.store import ChunkStore, embedding_input
 
@@ -105,7 +107,8 @@ class Ingestor:
             ) -> IngestReport:
         report = IngestReport()
         files = discover(paths, report)
-        existing = self.store.sources()
+        existing = self.store.sources(None if prune else [f.source for f in files])
+        indexed = self.store.lexical().holdings(existing)
         seen: dict[str, Path] = {}
         pending: list[_Pending] = []
         for item in tqdm(files, unit="file", disable=not progress, desc="ingest"):
@@ -116,7 +119,7 @@ class Ingestor:
                 continue
             seen[item.source] = item.path
             try:
-                prepared = self._prepare(item, existing)
+                prepared = self._prepare(item, existing, indexed)
             except ArticleError as exc:
                 report.failed.append({"path": str(item.path), "error": str(exc)})
                 continue
@@ -134,9 +137,13 @@ class Ingestor:
                     self.store.delete_source(source)
                     report.deleted += 1
                     log.info("pruned %s (%s is gone)", source, record.path)
+            # Left in the lexical index alone by a deletion killed half-way.
+            for source in self.store.lexical().holdings().keys() - existing.keys() - seen.keys():
+                self.store.delete_source(source)
         return report
 
-    def _prepare(self, item: SourceFile, existing: dict[str, Any]) -> _Pending | None:
+    def _prepare(self, item: SourceFile, existing: dict[str, SourceRecord],
+                 indexed: dict[str, Holding]) -> _Pending | None:
         try:
             raw = item.path.read_bytes()
         except OSError as exc:
@@ -148,7 +155,8 @@ class Ingestor:
         sha256 = hashlib.sha256(raw).hexdigest()
         key = self.ingest_key(sha256)
         record = existing.get(item.source)
-        if record is not None and record.complete and key in record.keys:
+        if record is not None and record.complete and key in record.keys and \
+                indexed.get(item.source) == Holding(record.keys, record.chunks):
             return None
         article = parse_article_bytes(raw, item.path.suffix.lower(), item.path.stem)
         pieces = chunk_article(article, self.settings.chunking.size,

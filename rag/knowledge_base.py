@@ -61,7 +61,7 @@ class KnowledgeBase:
 
     @cached_property
     def lexical(self) -> LexicalIndex:
-        return LexicalIndex(self.store)
+        return self.store.lexical()
 
     @cached_property
     def retriever(self) -> HybridRetriever:

@@ -1,66 +1,206 @@
-"""A BM25 index over the stored chunks, built on first use and rebuilt when the store changes."""
+"""BM25 over the stored chunks in SQLite FTS5, written in the same step as the vector store.
+
+One file (`lexical.sqlite3` beside the Chroma folder) holds each chunk's
+metadata, its text and its search terms (`rag.terms`: stemmed, stop words
+dropped), with an FTS5 index over the terms kept in step by triggers. Adding
+or deleting a source touches only its rows, so a write costs the same however
+large the archive is; a search reads postings from disk, so a process holds
+no copy of the archive in memory; and every process that opens the file sees
+every other's committed writes at once (WAL mode: readers never wait for a
+writer). Filters (as-of date, sources, outlets) are part of the same SQL
+statement as the ranking, so no write can slip between choosing and reading.
+"""
 
 from __future__ import annotations
 
-import logging
+import sqlite3
 import threading
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
-import numpy as np
-
+from rag.errors import StoreError
 from rag.records import StoredChunk
-from rag.store import ChunkStore
 from rag.terms import terms
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS chunks (
+    n INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL,
+    path TEXT NOT NULL,
+    title TEXT NOT NULL,
+    published TEXT,
+    outlet TEXT,
+    chunk INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    key TEXT NOT NULL,
+    total INTEGER NOT NULL,
+    embedding_model TEXT NOT NULL,
+    text TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_source ON chunks (source, key);
+CREATE INDEX IF NOT EXISTS chunks_outlet ON chunks (outlet);
+CREATE VIRTUAL TABLE IF NOT EXISTS postings USING fts5 (
+    body, content='chunks', content_rowid='n', tokenize='unicode61');
+CREATE TRIGGER IF NOT EXISTS chunks_added AFTER INSERT ON chunks BEGIN
+    INSERT INTO postings (rowid, body) VALUES (new.n, new.body);
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_removed AFTER DELETE ON chunks BEGIN
+    INSERT INTO postings (postings, rowid, body) VALUES ('delete', old.n, old.body);
+END;
+CREATE TABLE IF NOT EXISTS facts (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+FIELDS = ("source", "path", "title", "published", "outlet", "chunk", "start", "end", "sha256",
+          "key", "total", "embedding_model", "text")
+COLUMNS = ", ".join(f'c."{name}"' for name in FIELDS)
+WRITE_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Holding:
+    """What the index holds of one source: its ingest keys and chunk count."""
+
+    keys: frozenset[str]
+    chunks: int
+
+
+def body(chunk: StoredChunk) -> str:
+    """The indexed terms of a chunk: its title, outlet and text."""
+    return " ".join(terms(f"{chunk.title} {chunk.outlet or ''} {chunk.text}")) or "_"
+
+
+def match_expression(query: str) -> str | None:
+    """An FTS5 query that matches any of the question's terms (each quoted), or None."""
+    unique = dict.fromkeys(terms(query))
+    return " OR ".join(f'"{term}"' for term in unique) or None
 
 
 class LexicalIndex:
-    def __init__(self, store: ChunkStore) -> None:
-        self.store = store
-        self._lock = threading.Lock()
-        self._signature: tuple[int, int, float] | None = None
-        self._bm25: Any = None
-        self.chunks: list[StoredChunk] = []
-        self._outlets: list[str] = []
+    """Thread-safe: one SQLite connection per thread; the file is shared between processes."""
 
-    def _ensure(self) -> None:
-        signature = self.store.signature()
-        if signature == self._signature:
-            return
-        import bm25s
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._ready = threading.Lock()
+        self._created = False
 
-        logging.getLogger("bm25s").setLevel(logging.WARNING)
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA synchronous=NORMAL")
+                with self._ready:
+                    connection.executescript(SCHEMA)
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot open the lexical index at {self.path}: {exc}") from exc
+            self._local.connection = connection
+        return connection
 
-        chunks = self.store.chunks()
-        bm25 = bm25s.BM25()
-        if chunks:
-            bm25.index([terms(f"{c.title} {c.outlet or ''} {c.text}") or ["_"] for c in chunks],
-                       show_progress=False)
-        self._bm25, self.chunks, self._signature = bm25, chunks, signature
-        self._outlets = sorted({c.outlet for c in chunks if c.outlet})
+    # -- state -------------------------------------------------------------------------------
 
-    def search(self, query: str, k: int, allowed: set[int] | None = None
-               ) -> list[tuple[StoredChunk, float]]:
-        """The `k` best chunks by BM25, optionally only among positions in `allowed`."""
-        with self._lock:
-            self._ensure()
-            query_terms = terms(query)
-            if not self.chunks or not query_terms:
-                return []
-            scores = np.asarray(self._bm25.get_scores(query_terms), dtype=float)
-            if allowed is not None:
-                mask = np.zeros(len(self.chunks), dtype=bool)
-                mask[list(allowed)] = True
-                scores = np.where(mask, scores, 0.0)
-            order = np.argsort(-scores)[:k]
-            return [(self.chunks[i], float(scores[i])) for i in order if scores[i] > 0]
+    def fact(self, name: str) -> str | None:
+        row = self._connection().execute("SELECT value FROM facts WHERE name = ?",
+                                          (name,)).fetchone()
+        return row[0] if row else None
+
+    def set_fact(self, name: str, value: str) -> None:
+        self._connection().execute("INSERT OR REPLACE INTO facts VALUES (?, ?)", (name, value))
+
+    def count(self) -> int:
+        return int(self._connection().execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+    def holdings(self, sources: Iterable[str] | None = None) -> dict[str, Holding]:
+        """Keys and chunk counts per source: of `sources`, or of every source."""
+        connection = self._connection()
+        rows: list[tuple[str, str, int]] = []
+        if sources is None:
+            rows = connection.execute(
+                "SELECT source, key, count(*) FROM chunks GROUP BY source, key").fetchall()
+        else:
+            names = list(sources)
+            for offset in range(0, len(names), WRITE_BATCH):
+                batch = names[offset : offset + WRITE_BATCH]
+                rows += connection.execute(
+                    "SELECT source, key, count(*) FROM chunks WHERE source IN "
+                    f"({','.join('?' * len(batch))}) GROUP BY source, key", batch).fetchall()
+        found: dict[str, tuple[set[str], int]] = {}
+        for source, key, n in rows:
+            keys, total = found.get(source, (set(), 0))
+            found[source] = (keys | {key}, total + n)
+        return {source: Holding(frozenset(keys), n) for source, (keys, n) in found.items()}
 
     def outlets(self) -> list[str]:
         """The outlet names of the stored chunks, sorted."""
-        with self._lock:
-            self._ensure()
-            return self._outlets
+        rows = self._connection().execute(
+            "SELECT DISTINCT outlet FROM chunks WHERE outlet IS NOT NULL AND outlet != ''")
+        return sorted(row[0] for row in rows)
 
-    def positions(self, predicate: Any) -> set[int]:
-        with self._lock:
-            self._ensure()
-            return {i for i, chunk in enumerate(self.chunks) if predicate(chunk)}
+    # -- writing -----------------------------------------------------------------------------
+
+    def add(self, chunks: Sequence[StoredChunk]) -> None:
+        """Index chunks; a chunk already indexed (same id, so same text) is left as it is."""
+        connection = self._connection()
+        rows = [(c.id, *(getattr(c, name) for name in FIELDS), body(c)) for c in chunks]
+        columns = ", ".join(f'"{name}"' for name in ("id", *FIELDS, "body"))
+        with _transaction(connection):
+            connection.executemany(
+                f"INSERT OR IGNORE INTO chunks ({columns}) "
+                f"VALUES ({', '.join('?' * (len(FIELDS) + 2))})", rows)
+
+    def delete_source(self, source: str, keep_key: str | None = None) -> None:
+        """Remove a source's chunks, or only those not built under `keep_key`."""
+        connection = self._connection()
+        with _transaction(connection):
+            if keep_key is None:
+                connection.execute("DELETE FROM chunks WHERE source = ?", (source,))
+            else:
+                connection.execute("DELETE FROM chunks WHERE source = ? AND key != ?",
+                                   (source, keep_key))
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def search(self, query: str, k: int, as_of: date | None = None,
+               sources: Sequence[str] | None = None, outlets: Sequence[str] | None = None
+               ) -> list[tuple[StoredChunk, float]]:
+        """The `k` best chunks by BM25 (higher is better), among those the filters admit.
+
+        `as_of` admits dated chunks published on or before it; `sources` and
+        `outlets` (when not empty) admit chunks of those sources or outlets.
+        """
+        expression = match_expression(query)
+        if expression is None or k < 1:
+            return []
+        clauses, values = ["postings MATCH ?"], [expression]
+        if as_of is not None:
+            clauses.append("c.published IS NOT NULL AND c.published <= ?")
+            values.append(as_of.isoformat())
+        for column, allowed in (("source", sources), ("outlet", outlets)):
+            if allowed:
+                clauses.append(f"c.{column} IN ({','.join('?' * len(allowed))})")
+                values.extend(allowed)
+        rows = self._connection().execute(
+            f"SELECT {COLUMNS}, bm25(postings) AS score FROM postings "
+            "JOIN chunks c ON c.n = postings.rowid "
+            f"WHERE {' AND '.join(clauses)} ORDER BY score LIMIT ?", (*values, k)).fetchall()
+        return [(StoredChunk(*row[:-1]), -float(row[-1])) for row in rows]
+
+
+class _transaction:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on error: a writer waits for other writers."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def __enter__(self) -> None:
+        self.connection.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        self.connection.execute("COMMIT" if kind is None else "ROLLBACK")

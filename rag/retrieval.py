@@ -115,12 +115,6 @@ class HybridRetriever:
         n = self.settings.candidates
         where = _where(as_of, sources)
 
-        def allowed(extra: Any = None) -> set[int] | None:
-            if where is None and extra is None:
-                return None
-            return self.lexical.positions(lambda c: _admits(c, as_of, sources) and
-                                          (extra is None or extra(c)))
-
         found: dict[str, StoredChunk] = {}
 
         def dense(filter_: dict[str, Any] | None) -> list[str]:
@@ -129,8 +123,8 @@ class HybridRetriever:
                 found[hit.chunk.id] = hit.chunk
             return [hit.chunk.id for hit in hits]
 
-        def lexical(positions: set[int] | None) -> list[str]:
-            pairs = self.lexical.search(question, n, positions)
+        def lexical(outlets: list[str] | None = None) -> list[str]:
+            pairs = self.lexical.search(question, n, as_of, sources, outlets)
             for chunk, _ in pairs:
                 found.setdefault(chunk.id, chunk)
             return [chunk.id for chunk, _ in pairs]
@@ -138,12 +132,12 @@ class HybridRetriever:
         outlets = mentioned_outlets(question, self.lexical.outlets())
         vector = self.embedder.embed_query(topic_query(question, outlets))
         dense_weight = self.settings.dense_weight
-        rankings = [(dense_weight, dense(where)), (1.0, lexical(allowed()))]
+        rankings = [(dense_weight, dense(where)), (1.0, lexical())]
         if outlets:
             outlet_filter = {"outlet": {"$in": outlets}}
             rankings.append((dense_weight, dense(outlet_filter if where is None else
                                                  {"$and": [where, outlet_filter]})))
-            rankings.append((1.0, lexical(allowed(lambda c: c.outlet in outlets))))
+            rankings.append((1.0, lexical(outlets)))
         fused = fuse(rankings)
         # Dates the question names, and its time words ("this week", "on Wednesday") read
         # against the as-of date: reports of that period rank higher. A question about
@@ -185,12 +179,6 @@ def _where(as_of: date | None, sources: Sequence[str] | None) -> dict[str, Any] 
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-def _admits(chunk: StoredChunk, as_of: date | None, sources: Sequence[str] | None) -> bool:
-    if as_of is not None and (chunk.published is None or chunk.published > as_of.isoformat()):
-        return False
-    return not sources or chunk.source in sources
 
 
 def _in_periods(chunk: StoredChunk, periods: list[str]) -> bool:

@@ -1,14 +1,22 @@
-"""Chunks in Chroma: embedded (persistent, under RAG_DATA_DIR) or a server (RAG_CHROMA_URL)."""
+"""Chunks in Chroma (embedded under RAG_DATA_DIR, or a server at RAG_CHROMA_URL) and their
+lexical index (SQLite under RAG_DATA_DIR), written together.
+
+New chunks go to Chroma first, then to the lexical index; deletions go the other
+way round. A process killed in between leaves a source whose two halves
+disagree, which `Ingestor` notices (`SourceRecord.complete` against the lexical
+`Holding`) and writes again.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from urllib.parse import urlparse
 
 from rag.embeddings import Embedder
 from rag.errors import BackendUnavailableError, EmbeddingMismatchError, StoreError
+from rag.lexical import LexicalIndex
 from rag.records import Hit, SourceRecord, StoredChunk
 from rag.settings import Settings
 
@@ -26,7 +34,8 @@ class ChunkStore:
         self.name = settings.chroma.collection
         self._client: Any = None
         self._collection: Any = None
-        self._writes = 0
+        self._lexical_index = LexicalIndex(settings.data_dir / f"lexical-{self.name}.sqlite3")
+        self._lexical_checked = False
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -85,14 +94,22 @@ class ChunkStore:
                 "Run `rag reindex` to re-embed it with the configured model, or set "
                 "RAG_EMBEDDINGS back to the model that built it.")
 
-    # -- reading -----------------------------------------------------------------------------
+    def lexical(self) -> LexicalIndex:
+        """The lexical index; filled from Chroma once if it has never been (a store built
+        before the index existed, or a collection written by a process that had none)."""
+        if not self._lexical_checked:
+            if self._lexical_index.fact("filled") is None:
+                collection = self.collection()
+                if collection is not None:
+                    for page in self._pages(collection, ["metadatas", "documents"]):
+                        self._lexical_index.add([StoredChunk.from_chroma(metadata, text) for
+                                          metadata, text in zip(page["metadatas"],
+                                                                page["documents"], strict=True)])
+                self._lexical_index.set_fact("filled", "yes")
+            self._lexical_checked = True
+        return self._lexical_index
 
-    def signature(self) -> tuple[int, int, float]:
-        """Changes whenever the stored chunks may have changed, in this process or another."""
-        database = self.settings.data_dir / "chroma" / "chroma.sqlite3"
-        modified = database.stat().st_mtime if not self.settings.chroma.url and \
-            database.exists() else 0.0
-        return self.count(), self._writes, modified
+    # -- reading -----------------------------------------------------------------------------
 
     def count(self) -> int:
         collection = self.collection()
@@ -108,13 +125,24 @@ class ChunkStore:
             yield page
             offset += len(page["ids"])
 
-    def sources(self) -> dict[str, SourceRecord]:
-        """Every source in the store, aggregated from its chunks' metadata in one pass."""
+    def sources(self, names: Sequence[str] | None = None) -> dict[str, SourceRecord]:
+        """Every source in the store (or those of `names`), aggregated from its chunks'
+        metadata in one pass."""
         collection = self.collection()
         if collection is None:
             return {}
+        if names is not None:
+            records: dict[str, SourceRecord] = {}
+            for offset in range(0, len(names), READ_PAGE // 10):
+                batch = list(names[offset : offset + READ_PAGE // 10])
+                records.update(self._records(collection, {"source": {"$in": batch}}))
+            return records
+        return self._records(collection, None)
+
+    def _records(self, collection: Any, where: dict[str, Any] | None
+                 ) -> dict[str, SourceRecord]:
         rows: dict[str, list[dict[str, Any]]] = {}
-        for page in self._pages(collection, ["metadatas"]):
+        for page in self._pages(collection, ["metadatas"], where):
             for metadata in page["metadatas"]:
                 rows.setdefault(metadata["source"], []).append(metadata)
         records = {}
@@ -160,18 +188,19 @@ class ChunkStore:
                               embeddings=vectors[offset : offset + WRITE_BATCH],
                               documents=[c.text for c in batch],
                               metadatas=[c.metadata() for c in batch])
-        self._writes += 1
+        self.lexical().add(chunks)
 
     def delete_source(self, source: str, keep_key: str | None = None) -> None:
         """Remove a source's chunks, or only those not built under `keep_key`."""
+        # The lexical index first: killed in between, the chunks are still listed (and a
+        # repeated delete or ingest finishes the job), never searchable yet unlisted.
+        self.lexical().delete_source(source, keep_key)
         collection = self.collection()
-        if collection is None:
-            return
-        where: dict[str, Any] = {"source": source}
-        if keep_key is not None:
-            where = {"$and": [{"source": source}, {"key": {"$ne": keep_key}}]}
-        collection.delete(where=where)
-        self._writes += 1
+        if collection is not None:
+            where: dict[str, Any] = {"source": source}
+            if keep_key is not None:
+                where = {"$and": [{"source": source}, {"key": {"$ne": keep_key}}]}
+            collection.delete(where=where)
 
     def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Re-embed every stored chunk with the configured embedder; return the chunk count.
@@ -207,7 +236,6 @@ class ChunkStore:
         self.client().delete_collection(self.name)
         temp.modify(name=self.name)
         self._collection = None
-        self._writes += 1
         return done
 
 
