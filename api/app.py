@@ -10,7 +10,7 @@ from api import errors
 from api.gate import Gate, OpenGate
 from api.routes import answers, documents, openai, system
 from rag.knowledge_base import KnowledgeBase
-from rag.settings import Settings
+from rag.settings import Settings, load_settings
 
 DESCRIPTION = """Question answering and summaries over a folder of news articles.
 
@@ -41,3 +41,8 @@ def create_app(settings: Settings, kb: KnowledgeBase | None = None) -> FastAPI:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(packages=[("api", "static")]), name="static")
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for one of `rag serve --workers N`'s processes: settings from the environment."""
+    return create_app(load_settings())

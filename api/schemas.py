@@ -142,6 +142,8 @@ class UploadOut(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok"]
+    store: str = Field(description="An opaque name of the store this process serves: the "
+                       "`rag` CLI sends its work here only when it names the CLI's store.")
 
 
 class Readiness(BaseModel):

@@ -24,7 +24,7 @@ def free_port() -> int:
 @contextmanager
 def running_server(command: Sequence[str], ready_url: str, log_path: Path,
                    timeout_s: float = 120, env: Mapping[str, str] | None = None
-                   ) -> Iterator[None]:
+                   ) -> Iterator[subprocess.Popen[bytes]]:
     """Run `command` until the block ends; wait until `ready_url` answers 200 first."""
     with log_path.open("w") as log:
         server = subprocess.Popen(list(command), stdout=log, stderr=subprocess.STDOUT,
@@ -41,7 +41,7 @@ def running_server(command: Sequence[str], ready_url: str, log_path: Path,
                     raise RuntimeError(f"{command[0]} did not start:\n"
                                        f"{log_path.read_text()[-3000:]}")
                 time.sleep(0.3)
-            yield
+            yield server
         finally:
             server.terminate()
             try:

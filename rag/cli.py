@@ -10,13 +10,15 @@ import textwrap
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from rag.client import InProcess, Service, reachable_server
 from rag.dates import parse_iso_date
 from rag.errors import ArticleError, ConfigError, RagError, SourceNotFoundError
-from rag.knowledge_base import KnowledgeBase
-from rag.llm import make_llm
 from rag.settings import Settings, env_fields, load_settings
+
+if TYPE_CHECKING:  # imported when a command needs it: `rag search` through a server needs
+    from rag.knowledge_base import KnowledgeBase  # neither the store nor a model
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -40,55 +42,53 @@ def cmd_ingest(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     return EXIT_FAILED if report.failed else EXIT_OK
 
 
-def cmd_search(kb: KnowledgeBase, args: argparse.Namespace) -> int:
-    hits = kb.search(args.query, args.k)
+def cmd_search(service: Service, args: argparse.Namespace) -> int:
+    hits = service.search(args.query, args.k)
     if args.json:
-        _print_json({"hits": [hit.as_dict() for hit in hits]})
+        _print_json({"hits": hits})
         return EXIT_OK
     if not hits:
         print("no results (is anything ingested? see `rag documents`)")
     for rank, hit in enumerate(hits, 1):
-        c = hit.chunk
-        about = ", ".join(x for x in (c.published, c.outlet) if x)
-        print(f"{rank}. [{hit.score:.3f}] {c.source} #{c.chunk} ({about}) {c.title}")
-        print(textwrap.indent(textwrap.shorten(c.text, 300), "   "))
+        about = ", ".join(x for x in (hit["published"], hit["outlet"]) if x)
+        print(f"{rank}. [{hit['score']:.3f}] {hit['source']} #{hit['chunk']} ({about}) "
+              f"{hit['title']}")
+        print(textwrap.indent(textwrap.shorten(hit["text"], 300), "   "))
     return EXIT_OK
 
 
-def cmd_ask(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+def cmd_ask(service: Service, args: argparse.Namespace) -> int:
     streaming = not args.json and sys.stdout.isatty()
 
     def show(piece: str) -> None:
         print(piece, end="", flush=True)
 
-    answer = kb.ask(args.question, args.k, args.as_of, on_token=show if streaming else None)
+    answer = service.ask(args.question, args.k, args.as_of, show if streaming else None)
     if args.json:
-        _print_json(answer.as_dict())
+        _print_json(answer)
         return EXIT_OK
     if streaming:
         print("\n")
-    print(answer.answer)
-    for citation in answer.citations:
-        c = citation.as_dict()
+    print(answer["answer"])
+    for c in answer["citations"]:
         flag = "" if c["supported"] else " (unsupported)"
         print(f"  [{c['n']}] {c['source']} ({c['published'] or 'undated'}) "
               f"{c['start']}-{c['end']}{flag}: {textwrap.shorten(c['quote'], 160)}")
-    for conflict in answer.conflicts:
-        print(f"  {conflict.kind.replace('_', ' ')}: {conflict.as_dict()['summary']}")
+    for conflict in answer["conflicts"]:
+        print(f"  {conflict['kind'].replace('_', ' ')}: {conflict['summary']}")
     return EXIT_OK
 
 
-def cmd_summarize(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+def cmd_summarize(service: Service, args: argparse.Namespace) -> int:
     if (args.source is None) == (args.topic is None):
         print("error: give a SOURCE or --topic TEXT (not both)", file=sys.stderr)
         return EXIT_USAGE
-    summary = kb.summarize(args.source, args.topic, args.as_of)
+    summary = service.summarize(args.source, args.topic, args.as_of)
     if args.json:
-        _print_json(summary.as_dict())
+        _print_json(summary)
         return EXIT_OK
-    print(summary.summary)
-    for citation in summary.citations:
-        c = citation.as_dict()
+    print(summary["summary"])
+    for c in summary["citations"]:
         print(f"  [{c['n']}] {c['source']} ({c['published'] or 'undated'}) "
               f"{c['start']}-{c['end']}: {textwrap.shorten(c['quote'], 120)}")
     return EXIT_OK
@@ -130,14 +130,24 @@ def cmd_serve(kb: KnowledgeBase, args: argparse.Namespace) -> int:
 
     from api import create_app
 
+    if args.workers > 1 and not kb.settings.chroma.url:
+        raise ConfigError("--workers above 1 needs a Chroma server (RAG_CHROMA_URL): the "
+                          "embedded store belongs to one process")
+
     if args.ingest:
         report = kb.ingest([Path(p) for p in args.ingest])
         print(f"ingested: added {report.added}, updated {report.updated}, unchanged "
               f"{report.unchanged}, failed {len(report.failed)}", file=sys.stderr)
     print(f"serving on http://{args.host}:{args.port} (web page at /, API docs at /docs)",
           file=sys.stderr)
-    uvicorn.run(create_app(kb.settings, kb), host=args.host, port=args.port,
-                log_level="info" if args.verbose else "warning")
+    log_level = "info" if args.verbose else "warning"
+    if args.workers > 1:
+        # Each worker loads its own models and opens the shared store and lexical index.
+        uvicorn.run("api.app:app_from_environment", factory=True, workers=args.workers,
+                    host=args.host, port=args.port, log_level=log_level)
+    else:
+        uvicorn.run(create_app(kb.settings, kb), host=args.host, port=args.port,
+                    log_level=log_level)
     return EXIT_OK
 
 
@@ -145,6 +155,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     from eval import report as reports
     from eval.cases import load_dataset, split
     from eval.runner import run_eval
+    from rag.llm import make_llm
 
     dataset = load_dataset(args.dataset)
     if args.split:
@@ -223,7 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("query")
     search.add_argument("--k", type=_positive, default=5, help="how many results (default 5)")
     search.add_argument("--json", action="store_true")
-    search.set_defaults(handler=cmd_search)
+    search.add_argument("--local", action="store_true",
+                        help="work in this process even if a rag server is running")
+    search.set_defaults(handler=cmd_search, service=True)
 
     ask = commands.add_parser("ask", help="answer a question with citations")
     ask.add_argument("question")
@@ -231,7 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--as-of", type=_iso_date, default=None, metavar="YYYY-MM-DD",
                      help="answer only from articles published on or before this date")
     ask.add_argument("--json", action="store_true")
-    ask.set_defaults(handler=cmd_ask)
+    ask.add_argument("--local", action="store_true",
+                        help="work in this process even if a rag server is running")
+    ask.set_defaults(handler=cmd_ask, service=True)
 
     summarize = commands.add_parser("summarize",
                                     help="summarize one article, or a topic as a timeline")
@@ -239,7 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     summarize.add_argument("--topic", help="summarize this topic across articles instead")
     summarize.add_argument("--as-of", type=_iso_date, default=None, metavar="YYYY-MM-DD")
     summarize.add_argument("--json", action="store_true")
-    summarize.set_defaults(handler=cmd_summarize)
+    summarize.add_argument("--local", action="store_true",
+                        help="work in this process even if a rag server is running")
+    summarize.set_defaults(handler=cmd_summarize, service=True)
 
     documents = commands.add_parser("documents", help="list ingested sources")
     documents.add_argument("--json", action="store_true")
@@ -260,6 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_positive, default=8000)
     serve.add_argument("--ingest", nargs="+", metavar="PATH",
                        help="ingest these files or folders before serving")
+    serve.add_argument("--workers", type=_positive, default=1,
+                       help="server processes (above 1 needs RAG_CHROMA_URL; each loads "
+                            "its own models)")
     serve.set_defaults(handler=cmd_serve)
 
     evaluate = commands.add_parser("eval", help="score answers on a dataset of curated cases")
@@ -305,15 +325,38 @@ def _iso_date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date in YYYY-MM-DD form") from None
 
 
+def _service(settings: Settings, args: argparse.Namespace) -> Service:
+    """A running server for this store if there is one (unless --local), else this process."""
+    client = None if args.local else reachable_server(settings)
+    if client is not None:
+        _say(args, f"using the rag server at {client.url}")
+        return client
+    _say(args, "working in this process" + (" (--local)" if args.local else
+                                           " (no rag server for this store is running)"))
+    from rag.knowledge_base import KnowledgeBase
+
+    return InProcess(KnowledgeBase(settings))
+
+
+def _say(args: argparse.Namespace, message: str) -> None:
+    if args.verbose:
+        print(message, file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     handler: Callable[..., int] = args.handler
     try:
         settings = load_settings()
         if getattr(args, "needs_settings_only", False):
             return handler(settings, args)
+        if getattr(args, "service", False):
+            return handler(_service(settings, args), args)
+        from rag.knowledge_base import KnowledgeBase
+
         return handler(KnowledgeBase(settings), args)
     except (ConfigError, SourceNotFoundError, ArticleError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -266,6 +266,12 @@ class Settings(_Section):
     threads: int = _env(
         "RAG_THREADS", "CPU threads for embedding and generation.", os.cpu_count() or 1, ge=1
     )
+    server_url: str | None = _env(
+        "RAG_SERVER_URL",
+        "A running `rag serve` that `rag ask/search/summarize` send their work to (default: "
+        "the local one at http://127.0.0.1:8000 if it serves the same store; `none`: never).",
+        None,
+    )
     embeddings: EmbeddingSettings = EmbeddingSettings()
     openai: OpenAISettings = OpenAISettings()
     chroma: ChromaSettings = ChromaSettings()

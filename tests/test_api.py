@@ -48,7 +48,10 @@ def events(body: str) -> list[tuple[str, Any]]:
 # -- health --------------------------------------------------------------------------------
 
 def test_health_and_ready(client: TestClient) -> None:
-    assert client.get("/health").json() == {"status": "ok"}
+    from rag.client import store_id
+
+    kb = client.app.state.kb  # type: ignore[attr-defined]
+    assert client.get("/health").json() == {"status": "ok", "store": store_id(kb.settings)}
     ready = client.get("/ready")
     assert ready.status_code == 200
     assert ready.json() == {"ready": True,

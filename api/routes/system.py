@@ -10,14 +10,15 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import KB
 from api.schemas import Health, Readiness
+from rag.client import store_id
 
 router = APIRouter(tags=["service"])
 
 
 @router.get("/health", response_model=Health)
-async def health() -> object:
+async def health(kb: KB) -> object:
     """The process is up and answering. Says nothing about the store or models: see `/ready`."""
-    return {"status": "ok"}
+    return {"status": "ok", "store": store_id(kb.settings)}
 
 
 @router.get("/ready", response_model=Readiness,
