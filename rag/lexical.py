@@ -13,8 +13,10 @@ statement as the ranking, so no write can slip between choosing and reading.
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -41,17 +43,24 @@ CREATE TABLE IF NOT EXISTS chunks (
     total INTEGER NOT NULL,
     embedding_model TEXT NOT NULL,
     text TEXT NOT NULL,
-    body TEXT NOT NULL
+    body TEXT NOT NULL,
+    length INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_source ON chunks (source, key);
 CREATE INDEX IF NOT EXISTS chunks_outlet ON chunks (outlet);
 CREATE VIRTUAL TABLE IF NOT EXISTS postings USING fts5 (
     body, content='chunks', content_rowid='n', tokenize='unicode61');
+CREATE VIRTUAL TABLE IF NOT EXISTS vocabulary USING fts5vocab (postings, 'row');
+CREATE TABLE IF NOT EXISTS totals (one INTEGER PRIMARY KEY CHECK (one = 1),
+                                   chunks INTEGER NOT NULL, terms INTEGER NOT NULL);
+INSERT OR IGNORE INTO totals VALUES (1, 0, 0);
 CREATE TRIGGER IF NOT EXISTS chunks_added AFTER INSERT ON chunks BEGIN
     INSERT INTO postings (rowid, body) VALUES (new.n, new.body);
+    UPDATE totals SET chunks = chunks + 1, terms = terms + new.length;
 END;
 CREATE TRIGGER IF NOT EXISTS chunks_removed AFTER DELETE ON chunks BEGIN
     INSERT INTO postings (postings, rowid, body) VALUES ('delete', old.n, old.body);
+    UPDATE totals SET chunks = chunks - 1, terms = terms - old.length;
 END;
 CREATE TABLE IF NOT EXISTS facts (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
@@ -59,6 +68,10 @@ FIELDS = ("source", "path", "title", "published", "outlet", "chunk", "start", "e
           "key", "total", "embedding_model", "text")
 COLUMNS = ", ".join(f'c."{name}"' for name in FIELDS)
 WRITE_BATCH = 500
+# Okapi BM25 as Lucene scores it, the ranking this index was measured with. FTS5's own
+# bm25() (k1 1.2, an idf that vanishes for common terms) only picks the candidates.
+K1, B = 1.5, 0.75
+CANDIDATES = 200
 
 
 @dataclass(frozen=True)
@@ -74,10 +87,9 @@ def body(chunk: StoredChunk) -> str:
     return " ".join(terms(f"{chunk.title} {chunk.outlet or ''} {chunk.text}")) or "_"
 
 
-def match_expression(query: str) -> str | None:
-    """An FTS5 query that matches any of the question's terms (each quoted), or None."""
-    unique = dict.fromkeys(terms(query))
-    return " OR ".join(f'"{term}"' for term in unique) or None
+def match_expression(query_terms: Sequence[str]) -> str:
+    """An FTS5 query matching any of the terms, each quoted once."""
+    return " OR ".join(f'"{term}"' for term in dict.fromkeys(query_terms))
 
 
 class LexicalIndex:
@@ -148,12 +160,16 @@ class LexicalIndex:
     def add(self, chunks: Sequence[StoredChunk]) -> None:
         """Index chunks; a chunk already indexed (same id, so same text) is left as it is."""
         connection = self._connection()
-        rows = [(c.id, *(getattr(c, name) for name in FIELDS), body(c)) for c in chunks]
-        columns = ", ".join(f'"{name}"' for name in ("id", *FIELDS, "body"))
+        rows = []
+        for c in chunks:
+            indexed = body(c)
+            rows.append((c.id, *(getattr(c, name) for name in FIELDS), indexed,
+                         indexed.count(" ") + 1))
+        columns = ", ".join(f'"{name}"' for name in ("id", *FIELDS, "body", "length"))
         with _transaction(connection):
             connection.executemany(
                 f"INSERT OR IGNORE INTO chunks ({columns}) "
-                f"VALUES ({', '.join('?' * (len(FIELDS) + 2))})", rows)
+                f"VALUES ({', '.join('?' * (len(FIELDS) + 3))})", rows)
 
     def delete_source(self, source: str, keep_key: str | None = None) -> None:
         """Remove a source's chunks, or only those not built under `keep_key`."""
@@ -175,10 +191,10 @@ class LexicalIndex:
         `as_of` admits dated chunks published on or before it; `sources` and
         `outlets` (when not empty) admit chunks of those sources or outlets.
         """
-        expression = match_expression(query)
-        if expression is None or k < 1:
+        query_terms = terms(query)
+        if not query_terms or k < 1:
             return []
-        clauses, values = ["postings MATCH ?"], [expression]
+        clauses, values = ["postings MATCH ?"], [match_expression(query_terms)]
         if as_of is not None:
             clauses.append("c.published IS NOT NULL AND c.published <= ?")
             values.append(as_of.isoformat())
@@ -186,21 +202,45 @@ class LexicalIndex:
             if allowed:
                 clauses.append(f"c.{column} IN ({','.join('?' * len(allowed))})")
                 values.extend(allowed)
-        rows = self._connection().execute(
-            f"SELECT {COLUMNS}, bm25(postings) AS score FROM postings "
-            "JOIN chunks c ON c.n = postings.rowid "
-            f"WHERE {' AND '.join(clauses)} ORDER BY score LIMIT ?", (*values, k)).fetchall()
-        return [(StoredChunk(*row[:-1]), -float(row[-1])) for row in rows]
+        connection = self._connection()
+        with _transaction(connection, write=False):  # one snapshot for all three reads
+            rows = connection.execute(
+                f"SELECT {COLUMNS}, c.body, c.length FROM postings "
+                "JOIN chunks c ON c.n = postings.rowid "
+                f"WHERE {' AND '.join(clauses)} ORDER BY bm25(postings) LIMIT ?",
+                (*values, max(CANDIDATES, 5 * k))).fetchall()
+            chunks, total_terms = connection.execute(
+                "SELECT chunks, terms FROM totals").fetchone()
+            unique = sorted(set(query_terms))
+            frequency = dict(connection.execute(
+                "SELECT term, doc FROM vocabulary WHERE term IN "
+                f"({','.join('?' * len(unique))})", unique).fetchall())
+        if not rows:
+            return []
+        average = total_terms / max(chunks, 1)
+        idf = {t: math.log(1 + (chunks - frequency.get(t, 0) + 0.5) /
+                           (frequency.get(t, 0) + 0.5)) for t in unique}
+        scored = []
+        for row in rows:
+            counts = Counter(row[-2].split())
+            norm = K1 * (1 - B + B * row[-1] / average)
+            score = sum(idf[t] * counts[t] * (K1 + 1) / (counts[t] + norm)
+                        for t in query_terms if counts[t])
+            scored.append((StoredChunk(*row[:-2]), score))
+        scored.sort(key=lambda pair: -pair[1])
+        return scored[:k]
 
 
 class _transaction:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on error: a writer waits for other writers."""
+    """BEGIN ... COMMIT, rolled back on error. A writing one begins IMMEDIATE: it waits for
+    other writers; a reading one sees one snapshot throughout."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, write: bool = True) -> None:
         self.connection = connection
+        self.write = write
 
     def __enter__(self) -> None:
-        self.connection.execute("BEGIN IMMEDIATE")
+        self.connection.execute("BEGIN IMMEDIATE" if self.write else "BEGIN")
 
     def __exit__(self, kind: object, *_: object) -> None:
         self.connection.execute("COMMIT" if kind is None else "ROLLBACK")

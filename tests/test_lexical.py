@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 import threading
@@ -15,6 +16,7 @@ from rag.knowledge_base import KnowledgeBase
 from rag.lexical import Holding, LexicalIndex, match_expression
 from rag.records import StoredChunk
 from rag.settings import Settings
+from rag.terms import terms
 
 
 def chunk(source: str, text: str, key: str = "k1", n: int = 0, published: str | None = None,
@@ -31,9 +33,26 @@ def article(folder: Path, name: str, day: str, outlet: str, text: str) -> Path:
 
 
 def test_match_expression_quotes_each_term_once() -> None:
-    assert match_expression("Has the council resumed the council's talks?") == \
+    assert match_expression(terms("Has the council resumed the council's talks?")) == \
         '"council" OR "resum" OR "talk"'
-    assert match_expression("Was it the?") is None
+
+
+def test_scores_are_lucene_bm25(tmp_path: Path) -> None:
+    """Checked by hand: idf = ln(1 + (N - n + .5) / (n + .5)), k1 1.5, b .75; a term the
+    query repeats counts twice."""
+    index = LexicalIndex(tmp_path / "lexical.sqlite3")
+    index.add([chunk("a", "harbour harbour ferry"), chunk("b", "ferry storm"),
+               chunk("c", "storm")])
+    lengths = {"a": 3, "b": 2, "c": 1}  # titles add nothing: "about" is a stop word
+    average = sum(lengths.values()) / 3
+    idf_harbour = math.log(1 + (3 - 1 + 0.5) / (1 + 0.5))
+
+    def part(idf: float, tf: int, length: int) -> float:
+        return idf * tf * 2.5 / (tf + 1.5 * (0.25 + 0.75 * length / average))
+
+    (found, score), = index.search("harbour harbour", 1)
+    assert found.source == "a"
+    assert score == pytest.approx(2 * part(idf_harbour, 2, lengths["a"]))
 
 
 def test_add_search_and_filter(tmp_path: Path) -> None:
