@@ -72,7 +72,7 @@ def write_copy(corpus: list[tuple[str, str]], archive: Path, copy: int) -> Path:
         if found := DATE_LINE.search(text):
             moved = date.fromisoformat(found.group(1)) + timedelta(days=copy)
             text = text.replace(found.group(0), f"Date: {moved.isoformat()}", 1)
-        (folder / name).write_text(text, encoding="utf-8")
+        (folder / f"c{copy:05}_{name}").write_text(text, encoding="utf-8")  # a new source
     return folder
 
 
