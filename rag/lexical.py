@@ -47,20 +47,24 @@ CREATE TABLE IF NOT EXISTS chunks (
     length INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_source ON chunks (source, key);
-CREATE INDEX IF NOT EXISTS chunks_outlet ON chunks (outlet);
 CREATE VIRTUAL TABLE IF NOT EXISTS postings USING fts5 (
     body, content='chunks', content_rowid='n', tokenize='unicode61');
 CREATE VIRTUAL TABLE IF NOT EXISTS vocabulary USING fts5vocab (postings, 'row');
 CREATE TABLE IF NOT EXISTS totals (one INTEGER PRIMARY KEY CHECK (one = 1),
                                    chunks INTEGER NOT NULL, terms INTEGER NOT NULL);
 INSERT OR IGNORE INTO totals VALUES (1, 0, 0);
+CREATE TABLE IF NOT EXISTS outlets (outlet TEXT PRIMARY KEY, chunks INTEGER NOT NULL);
 CREATE TRIGGER IF NOT EXISTS chunks_added AFTER INSERT ON chunks BEGIN
     INSERT INTO postings (rowid, body) VALUES (new.n, new.body);
     UPDATE totals SET chunks = chunks + 1, terms = terms + new.length;
+    INSERT INTO outlets SELECT new.outlet, 1 WHERE new.outlet IS NOT NULL AND new.outlet != ''
+        ON CONFLICT (outlet) DO UPDATE SET chunks = chunks + 1;
 END;
 CREATE TRIGGER IF NOT EXISTS chunks_removed AFTER DELETE ON chunks BEGIN
     INSERT INTO postings (postings, rowid, body) VALUES ('delete', old.n, old.body);
     UPDATE totals SET chunks = chunks - 1, terms = terms - old.length;
+    UPDATE outlets SET chunks = chunks - 1 WHERE outlet = old.outlet;
+    DELETE FROM outlets WHERE outlet = old.outlet AND chunks <= 0;
 END;
 CREATE TABLE IF NOT EXISTS facts (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
@@ -72,6 +76,11 @@ WRITE_BATCH = 500
 # bm25() (k1 1.2, an idf that vanishes for common terms) only picks the candidates.
 K1, B = 1.5, 0.75
 CANDIDATES = 200
+# Candidates must hold one of the question's less common terms (in at most this share of
+# chunks), as in Lucene's common-terms query; common terms still count in the score. Their
+# long posting lists would otherwise cost every search time in proportion to the archive.
+# A term in fewer than COMMON_FLOOR chunks is cheap to match in any archive.
+COMMON, COMMON_FLOOR = 0.05, 1000
 
 
 @dataclass(frozen=True)
@@ -151,9 +160,8 @@ class LexicalIndex:
 
     def outlets(self) -> list[str]:
         """The outlet names of the stored chunks, sorted."""
-        rows = self._connection().execute(
-            "SELECT DISTINCT outlet FROM chunks WHERE outlet IS NOT NULL AND outlet != ''")
-        return sorted(row[0] for row in rows)
+        rows = self._connection().execute("SELECT outlet FROM outlets ORDER BY outlet")
+        return [row[0] for row in rows]
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -194,27 +202,29 @@ class LexicalIndex:
         query_terms = terms(query)
         if not query_terms or k < 1:
             return []
-        clauses, values = ["postings MATCH ?"], [match_expression(query_terms)]
-        if as_of is not None:
-            clauses.append("c.published IS NOT NULL AND c.published <= ?")
-            values.append(as_of.isoformat())
-        for column, allowed in (("source", sources), ("outlet", outlets)):
-            if allowed:
-                clauses.append(f"c.{column} IN ({','.join('?' * len(allowed))})")
-                values.extend(allowed)
         connection = self._connection()
         with _transaction(connection, write=False):  # one snapshot for all three reads
-            rows = connection.execute(
-                f"SELECT {COLUMNS}, c.body, c.length FROM postings "
-                "JOIN chunks c ON c.n = postings.rowid "
-                f"WHERE {' AND '.join(clauses)} ORDER BY bm25(postings) LIMIT ?",
-                (*values, max(CANDIDATES, 5 * k))).fetchall()
             chunks, total_terms = connection.execute(
                 "SELECT chunks, terms FROM totals").fetchone()
             unique = sorted(set(query_terms))
             frequency = dict(connection.execute(
                 "SELECT term, doc FROM vocabulary WHERE term IN "
                 f"({','.join('?' * len(unique))})", unique).fetchall())
+            common = max(COMMON * chunks, COMMON_FLOOR)
+            matching = [t for t in unique if frequency.get(t, 0) <= common] or unique
+            clauses, values = ["postings MATCH ?"], [match_expression(matching)]
+            if as_of is not None:
+                clauses.append("c.published IS NOT NULL AND c.published <= ?")
+                values.append(as_of.isoformat())
+            for column, allowed in (("source", sources), ("outlet", outlets)):
+                if allowed:
+                    clauses.append(f"c.{column} IN ({','.join('?' * len(allowed))})")
+                    values.extend(allowed)
+            rows = connection.execute(
+                f"SELECT {COLUMNS}, c.body, c.length FROM postings "
+                "JOIN chunks c ON c.n = postings.rowid "
+                f"WHERE {' AND '.join(clauses)} ORDER BY bm25(postings) LIMIT ?",
+                (*values, max(CANDIDATES, 5 * k))).fetchall()
         if not rows:
             return []
         average = total_terms / max(chunks, 1)

@@ -71,7 +71,9 @@ def test_add_search_and_filter(tmp_path: Path) -> None:
     assert [c.source for c, _ in index.search("harbour", 5, outlets=["Daily"])] == ["b"]
     assert index.search("the", 5) == [] and index.search("volcano", 5) == []
     assert index.outlets() == ["Daily", "Wire"]
-    stored = index.search("budget", 1)[0][0]
+    index.delete_source("b")
+    assert index.outlets() == ["Wire"]
+    stored = index.search("budget", 1)[0][0]  # every field as it was written
     assert stored == chunk("a", "The council approved the harbour budget.",
                            published="2021-03-01", outlet="Wire")
 
@@ -239,3 +241,19 @@ def test_writes_during_filtered_searches_never_fail(kb: KnowledgeBase, tmp_path:
         thread.join(timeout=600)
     assert not errors, errors[:3]
     assert not wrong, wrong[:5]
+
+
+def test_common_terms_score_but_do_not_select(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a large archive, a candidate must hold one of the question's less common terms;
+    the common ones still add to its score."""
+    import rag.lexical
+
+    monkeypatch.setattr(rag.lexical, "COMMON_FLOOR", 0)
+    index = LexicalIndex(tmp_path / "lexical.sqlite3")
+    index.add([chunk(f"filler{n}", "The market rose.") for n in range(40)] +
+              [chunk("both", "Kestrel market news."), chunk("rare", "Kestrel sighted.")])
+    found = [c.source for c, _ in index.search("Kestrel market", 10)]
+    assert found == ["both", "rare"]  # "market" is in 41 of 42 chunks: it only scores
+    monkeypatch.setattr(rag.lexical, "COMMON_FLOOR", 1000)  # a small archive matches all
+    assert len(index.search("Kestrel market", 50)) == 42
