@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 .PHONY: install run test lint bench-ingest bench-retrieval bench-answer bench-api bench-verifier \
-	bench-disagreement
+	bench-disagreement bench-scale
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ bench-answer: install
 
 bench-api: install
 	$(BIN)/python eval/benchmarks/api_load.py
+
+# Synthetic archives of 10k and 100k chunks from the MultiHop corpus; about 15 minutes.
+bench-scale: install
+	$(BIN)/python eval/benchmarks/scale.py --sizes 10k,100k
 
 bench-verifier: install
 	$(BIN)/python eval/benchmarks/verifier_accuracy.py
