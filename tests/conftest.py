@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from eval.servers import free_port, running_server
 from rag.cli import main as cli_main
 from rag.knowledge_base import KnowledgeBase
 from rag.settings import Settings, load_settings
@@ -80,3 +82,16 @@ def rag(cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> Callable
         return code, (json.loads(out) if "--json" in argv and out.strip() else out), err
 
     return run
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `chroma run` server on 127.0.0.1 for the tests of one module."""
+    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    port = free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    url = f"http://127.0.0.1:{port}"
+    command = [chroma, "run", "--path", str(path / "db"), "--host", "127.0.0.1",
+               "--port", str(port)]
+    with running_server(command, f"{url}/api/v2/heartbeat", path / "server.log", 60):
+        yield url

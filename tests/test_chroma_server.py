@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from eval.servers import free_port, running_server
+from eval.servers import free_port
 from rag.knowledge_base import KnowledgeBase
 from rag.settings import load_settings
 from tests.conftest import NEWER_SEED, SEEDS
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    port = free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
-    url = f"http://127.0.0.1:{port}"
-    command = [chroma, "run", "--path", str(path / "db"), "--host", "127.0.0.1",
-               "--port", str(port)]
-    with running_server(command, f"{url}/api/v2/heartbeat", path / "server.log", 60):
-        yield url
 
 
 def test_ingest_and_search_through_a_chroma_server(chroma_url: str, tmp_path: Path) -> None:

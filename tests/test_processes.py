@@ -4,18 +4,16 @@ Chroma server and the data folder (so the lexical index), and the CLI through a 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from eval.servers import free_port, rag_serve, running_server
+from eval.servers import rag_serve, running_server
 from tests.conftest import NEWER_SEED
 
 pytestmark = pytest.mark.integration
@@ -23,18 +21,6 @@ pytestmark = pytest.mark.integration
 SPILL = ("Title: Harbour spill\nDate: 2021-05-02\nSource: Port Wire\n\n"
          "Oil from the tanker Kestrel spread across the harbour on Sunday, "
          "the port authority said. Ferries were halted. {n}\n")
-
-
-@pytest.fixture(scope="module")
-def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    port = free_port()
-    path = tmp_path_factory.mktemp("chroma-processes")
-    url = f"http://127.0.0.1:{port}"
-    command = [chroma, "run", "--path", str(path / "db"), "--host", "127.0.0.1",
-               "--port", str(port)]
-    with running_server(command, f"{url}/api/v2/heartbeat", path / "server.log", 60):
-        yield url
 
 
 def server(work: Path, chroma_url: str, collection: str, *extra: str
