@@ -136,7 +136,7 @@ class LexicalIndex:
         self._connection().execute("INSERT OR REPLACE INTO facts VALUES (?, ?)", (name, value))
 
     def count(self) -> int:
-        return int(self._connection().execute("SELECT count(*) FROM chunks").fetchone()[0])
+        return int(self._connection().execute("SELECT chunks FROM totals").fetchone()[0])
 
     def holdings(self, sources: Iterable[str] | None = None) -> dict[str, Holding]:
         """Keys and chunk counts per source: of `sources`, or of every source."""

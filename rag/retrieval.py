@@ -110,7 +110,7 @@ class HybridRetriever:
 
         A hit's score is its fusion score: comparable within one result list only.
         """
-        if not question.strip() or self.store.count() == 0:
+        if not question.strip() or self.lexical.count() == 0:
             return []
         n = self.settings.candidates
         where = _where(as_of, sources)
