@@ -5,8 +5,8 @@ a key over the file's bytes and the chunking settings, and the chunk index, so
 writing a file twice leaves one copy. A file's old chunks are deleted only
 after all its new ones are written, and a file counts as unchanged only when
 the store and the lexical index both hold exactly its complete, current set of
-chunks. An ingest killed
-at any point and run again therefore ends with exactly the right chunks.
+chunks. An ingest killed at any point and run again therefore ends with exactly
+the right chunks.
 """
 
 from __future__ import annotations
