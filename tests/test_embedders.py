@@ -1,6 +1,7 @@
 """Contract every embedder keeps; the model-backed ones run it in their integration tests."""
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -81,3 +82,31 @@ def test_cached_embedder_forgets_the_least_recently_used_text() -> None:
     cached.embed_documents(["a a", "b b"])
     assert inner.embedded == ["a a", "b b", "c c", "b b"]
 
+
+
+@pytest.mark.integration
+def test_minilm_questions_without_torch_match_sentence_transformers() -> None:
+    """The numpy copy of MiniLM gives a shell's question the vector the model gives it."""
+    pytest.importorskip("sentence_transformers")
+    from rag.embeddings.sentence_transformers_embedder import SentenceTransformersEmbedder
+
+    embedder = SentenceTransformersEmbedder(None, "minilm", threads=2)
+    texts = ["Have joint operations between Iraq and the coalition resumed?", "",
+             "Who won? " * 200]  # blank, and longer than the 256-token limit
+    quick = [embedder.embed_query(text) for text in texts]
+    assert embedder._model is None and embedder._query_encoder is not None
+    reference = embedder.embed_documents(texts)
+    for fast, slow in zip(quick, reference, strict=True):
+        assert len(fast) == 384
+        assert sum(a * b for a, b in zip(fast, slow, strict=True)) > 0.99999
+    assert embedder.embed_query(texts[0]) == embedder.embed_documents(texts[:1])[0]
+
+
+def test_numpy_encoder_reads_only_bert_mean_pooling(tmp_path: Path) -> None:
+    from rag.embeddings.bert_numpy import readable
+
+    (tmp_path / "1_Pooling").mkdir()
+    (tmp_path / "config.json").write_text('{"model_type": "bert", "hidden_act": "gelu"}')
+    (tmp_path / "1_Pooling" / "config.json").write_text('{"pooling_mode_cls_token": true}')
+    assert not readable(tmp_path)
+    assert not readable(tmp_path / "missing")

@@ -35,6 +35,7 @@ class SentenceTransformersEmbedder(Embedder):
         self.threads = threads
         self.batch_size = batch_size
         self._model: Any = None
+        self._query_encoder: Any = None
         self._lock = threading.Lock()
 
     @property
@@ -71,3 +72,18 @@ class SentenceTransformersEmbedder(Embedder):
         vectors = model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
                                convert_to_numpy=True, show_progress_bar=False)
         return vectors.tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        """One question: through a numpy copy of the model while torch is not loaded (a
+        search from a shell need not load it; the vectors agree to 1e-6), else as a batch."""
+        if self._model is None:
+            from rag.embeddings.bert_numpy import BertEncoder, readable
+
+            with self._lock:
+                if self._query_encoder is None and readable(self._resolved_path()):
+                    self._query_encoder = BertEncoder(self._resolved_path())
+            if self._query_encoder is not None:
+                vector = self._query_encoder.encode(text if text.strip() else " ")
+                self._dimension = len(vector)
+                return vector.tolist()
+        return super().embed_query(text)
