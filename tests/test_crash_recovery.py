@@ -1,4 +1,5 @@
-"""An ingest killed with SIGKILL at any point and run again ends with exactly the right chunks."""
+"""An ingest killed with SIGKILL at any point and run again ends with exactly the right chunks,
+in Chroma and in the lexical index alike."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from rag.knowledge_base import KnowledgeBase
+from rag.lexical import Holding
 from rag.settings import load_settings
 
 ARTICLES = 60
@@ -57,6 +59,14 @@ def chunk_ids(data_dir: Path) -> list[str]:
     return sorted(chunk.id for chunk in KnowledgeBase(settings).store.chunks())
 
 
+def assert_index_matches_store(data_dir: Path) -> None:
+    """The lexical index holds exactly the chunks Chroma holds, source by source."""
+    kb = KnowledgeBase(load_settings(environment(data_dir)))
+    expected = {source: Holding(record.keys, record.chunks)
+                for source, record in kb.store.sources().items()}
+    assert kb.lexical.holdings() == expected
+
+
 def finish(corpus: Path, data_dir: Path) -> None:
     subprocess.run([sys.executable, "-m", "rag.cli", "ingest", str(corpus)],
                    env=environment(data_dir), check=True, capture_output=True)
@@ -83,6 +93,7 @@ def test_killed_first_ingest_recovers(corpora: dict, tmp_path: Path, after_files
     assert 0 < len(partial) < len(corpora["clean"]["v1"])
     finish(corpora["v1"], data_dir)
     assert chunk_ids(data_dir) == corpora["clean"]["v1"]
+    assert_index_matches_store(data_dir)
 
 
 @pytest.mark.parametrize("after_files", [2, 30])
@@ -96,3 +107,4 @@ def test_killed_update_recovers(corpora: dict, tmp_path: Path, after_files: int)
     ingest_and_kill(corpus, data_dir, after_files)
     finish(corpus, data_dir)
     assert chunk_ids(data_dir) == corpora["clean"]["v2"]
+    assert_index_matches_store(data_dir)
