@@ -25,8 +25,15 @@ class AskRequest(_Request):
                          "then one `answer` event carrying the whole answer.")
 
 
+MAX_SUMMARY_SOURCES = 20
+
+
 class SummarizeRequest(_Request):
     source: str | None = Field(None, min_length=1, description="One source to summarize.")
+    sources: list[str] | None = Field(
+        None, min_length=1, max_length=MAX_SUMMARY_SOURCES,
+        description="Sources to summarize as one story: what several say is said once, "
+                    "and a timeline when they span days.")
     topic: str | None = Field(None, min_length=1,
                               description="A topic to summarize across sources, as a timeline.")
     as_of: date | None = Field(None, description="With `topic`: only articles published on "
@@ -34,8 +41,8 @@ class SummarizeRequest(_Request):
 
     @model_validator(mode="after")
     def _one_of(self) -> SummarizeRequest:
-        if (self.source is None) == (self.topic is None):
-            raise ValueError("give exactly one of `source` or `topic`")
+        if sum(value is not None for value in (self.source, self.sources, self.topic)) != 1:
+            raise ValueError("give exactly one of `source`, `sources` or `topic`")
         return self
 
 

@@ -80,10 +80,10 @@ def cmd_ask(service: Service, args: argparse.Namespace) -> int:
 
 
 def cmd_summarize(service: Service, args: argparse.Namespace) -> int:
-    if (args.source is None) == (args.topic is None):
-        print("error: give a SOURCE or --topic TEXT (not both)", file=sys.stderr)
+    if bool(args.sources) == (args.topic is not None):
+        print("error: give SOURCE... or --topic TEXT (not both)", file=sys.stderr)
         return EXIT_USAGE
-    summary = service.summarize(args.source, args.topic, args.as_of)
+    summary = service.summarize(args.sources, args.topic, args.as_of)
     if args.json:
         _print_json(summary)
         return EXIT_OK
@@ -248,9 +248,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="work in this process even if a rag server is running")
     ask.set_defaults(handler=cmd_ask, service=True)
 
-    summarize = commands.add_parser("summarize",
-                                    help="summarize one article, or a topic as a timeline")
-    summarize.add_argument("source", nargs="?", help="a source name from `rag documents`")
+    summarize = commands.add_parser(
+        "summarize", help="summarize articles (one story across several), or a topic as a "
+                          "timeline")
+    summarize.add_argument("sources", nargs="*", metavar="SOURCE",
+                           help="source names from `rag documents`")
     summarize.add_argument("--topic", help="summarize this topic across articles instead")
     summarize.add_argument("--as-of", type=_iso_date, default=None, metavar="YYYY-MM-DD")
     summarize.add_argument("--json", action="store_true")

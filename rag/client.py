@@ -41,7 +41,7 @@ class Service(Protocol):
     def ask(self, question: str, k: int | None, as_of: date | None,
             on_token: Callable[[str], None] | None = None) -> dict[str, Any]: ...
 
-    def summarize(self, source: str | None, topic: str | None, as_of: date | None
+    def summarize(self, sources: list[str], topic: str | None, as_of: date | None
                   ) -> dict[str, Any]: ...
 
 
@@ -58,9 +58,10 @@ class InProcess:
             on_token: Callable[[str], None] | None = None) -> dict[str, Any]:
         return self.kb.ask(question, k, as_of, on_token=on_token).as_dict()
 
-    def summarize(self, source: str | None, topic: str | None, as_of: date | None
+    def summarize(self, sources: list[str], topic: str | None, as_of: date | None
                   ) -> dict[str, Any]:
-        return self.kb.summarize(source, topic, as_of).as_dict()
+        return self.kb.summarize(topic=topic, as_of=as_of,
+                                 sources=sources if topic is None else None).as_dict()
 
 
 class ServerClient:
@@ -79,9 +80,10 @@ class ServerClient:
     def search(self, query: str, k: int) -> list[dict[str, Any]]:
         return self._post("/search", {"query": query, "k": k})["hits"]
 
-    def summarize(self, source: str | None, topic: str | None, as_of: date | None
+    def summarize(self, sources: list[str], topic: str | None, as_of: date | None
                   ) -> dict[str, Any]:
-        return self._post("/summarize", {"source": source, "topic": topic,
+        return self._post("/summarize", {"sources": sources if topic is None else None,
+                                         "topic": topic,
                                          "as_of": as_of.isoformat() if as_of else None})
 
     def ask(self, question: str, k: int | None, as_of: date | None,

@@ -81,12 +81,17 @@ class KnowledgeBase:
                           self.llm)
 
     def summarize(self, source: str | None = None, topic: str | None = None,
-                  as_of: date | None = None) -> Summary:
-        """Summarize one source, or a topic across sources; exactly one must be given."""
-        if (source is None) == (topic is None):
-            raise ConfigError("summarize needs exactly one of a source or a topic")
+                  as_of: date | None = None, sources: Sequence[str] | None = None) -> Summary:
+        """Summarize one source, chosen sources, or a topic across sources; exactly one of
+        `source`, `sources` and `topic` must be given."""
+        if sum(value is not None for value in (source, topic, sources)) != 1:
+            raise ConfigError("summarize needs exactly one of a source, sources or a topic")
         if source is not None:
             return self.summaries.article(source)
+        if sources is not None:
+            if not sources:
+                raise ConfigError("summarize needs at least one source")
+            return self.summaries.articles(sources)
         return self.summaries.topic(topic or "", as_of=as_of)
 
     def ingest(self, paths: Iterable[Path], prune: bool = False, progress: bool = False

@@ -1,4 +1,5 @@
-"""Summaries with citations: of one article, or of a topic across articles as a timeline.
+"""Summaries with citations: of one article, of chosen articles, or of a topic across
+articles as a timeline.
 
 The text to summarize is cut into numbered sentences (the same `Passage`s the
 answer chain uses), so every summary sentence can cite `[n]` and be checked:
@@ -11,7 +12,8 @@ summaries combined.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -28,6 +30,10 @@ from rag.verify import ClaimVerifier, make_verifier
 
 PART_SENTENCES = 14
 SUMMARY_SENTENCES = 4
+MIN_PER_ARTICLE = 4
+# A sentence this close (cosine) to one already kept from another article says the same
+# thing: syndicated copies and shared quotes are summarized once.
+RESTATES = 0.9
 
 
 @dataclass
@@ -64,6 +70,30 @@ class Summarizer:
     def article(self, source: str) -> Summary:
         """Summarize one ingested article."""
         started = time.perf_counter()
+        return self._summarize(self._ranked(source), topic=None, timeline=False,
+                               started=started)
+
+    def articles(self, sources: Sequence[str]) -> Summary:
+        """Summarize chosen articles as one story: what several of them say is kept once,
+        each article gives its best sentences, and articles of different days make a
+        timeline."""
+        started = time.perf_counter()
+        chosen = list(dict.fromkeys(sources))
+        if len(chosen) == 1:
+            return self.article(chosen[0])
+        share = max(MIN_PER_ARTICLE, PART_SENTENCES // len(chosen))  # one prompt if it fits
+        passages: list[Passage] = []
+        for source in chosen:
+            ranked = sorted(self._ranked(source), key=lambda p: -p.relevance)
+            passages += [p for p in ranked if not _restates(p, passages)][:share]
+        passages.sort(key=lambda p: (p.published or "", p.source, p.start))
+        passages = [replace(p, n=n) for n, p in enumerate(passages, 1)]
+        days = {p.published for p in passages if p.published}
+        return self._summarize(passages, topic=None, timeline=len(days) > 1, started=started,
+                               several=True)
+
+    def _ranked(self, source: str) -> list[Passage]:
+        """An article's sentences, numbered in order, scored as summary material."""
         chunks = self.store.chunks(where={"source": source})
         if not chunks:
             raise SourceNotFoundError(source)
@@ -78,14 +108,13 @@ class Summarizer:
         # ranks first, then sentences by closeness to the article's centre, early ones ahead.
         lead = next((start for start, (_, text, _) in ordered if len(text.split()) >= 8),
                     ordered[0][0])
-        passages = [
+        return [
             Passage(n, chunk, start, end, text,
                     round(cosine(vector, centre) + (1.0 if start == lead else 0.3 / (1 + n)), 4),
                     tuple(vector))
             for n, ((start, (end, text, chunk)), vector) in enumerate(zip(ordered, vectors,
                                                                           strict=True), 1)
         ]
-        return self._summarize(passages, topic=None, timeline=False, started=started)
 
     def topic(self, topic: str, k: int = 12, as_of: date | None = None) -> Summary:
         """Summarize what the articles say about `topic`, oldest report first."""
@@ -104,7 +133,7 @@ class Summarizer:
         return self._summarize(passages, topic=topic, timeline=True, started=started)
 
     def _summarize(self, passages: list[Passage], topic: str | None, timeline: bool,
-                   started: float) -> Summary:
+                   started: float, several: bool = False) -> Summary:
         retrieve_ms = (time.perf_counter() - started) * 1000
         usage = [0, 0]
         generate_started = time.perf_counter()
@@ -115,8 +144,9 @@ class Summarizer:
         else:
             parts = [passages[i : i + PART_SENTENCES]
                      for i in range(0, len(passages), PART_SENTENCES)]
-            drafts = [self._generate(part, topic, timeline, usage) for part in parts]
-            draft = drafts[0] if len(drafts) == 1 else self._combine(drafts, timeline, usage)
+            drafts = [self._generate(part, topic, timeline, several, usage) for part in parts]
+            draft = drafts[0] if len(drafts) == 1 else \
+                self._combine(drafts, timeline, several, usage)
         text, citations = cite(draft, passages, self.verifier) if draft else ("", [])
         timings = {"retrieve_ms": round(retrieve_ms, 1),
                    "generate_ms": round((time.perf_counter() - generate_started) * 1000, 1),
@@ -134,19 +164,20 @@ class Summarizer:
         return " ".join(f"{p.text} [{p.n}]" for p in chosen)
 
     def _generate(self, passages: list[Passage], topic: str | None, timeline: bool,
-                  usage: list[int]) -> str:
+                  several: bool, usage: list[int]) -> str:
         messages = [
             {"role": "system", "content": render("summary_system", sentences=SUMMARY_SENTENCES,
-                                                 timeline=timeline)},
+                                                 timeline=timeline, several=several)},
             {"role": "user", "content": render("summary_user", groups=group_by_source(passages),
                                                topic=topic)},
         ]
         return self._complete(messages, usage)
 
-    def _combine(self, drafts: list[str], timeline: bool, usage: list[int]) -> str:
+    def _combine(self, drafts: list[str], timeline: bool, several: bool,
+                 usage: list[int]) -> str:
         messages = [
             {"role": "system", "content": render("summary_system", sentences=SUMMARY_SENTENCES,
-                                                 timeline=timeline)},
+                                                 timeline=timeline, several=several)},
             {"role": "user", "content": render("summary_combine", parts=drafts,
                                                sentences=SUMMARY_SENTENCES, timeline=timeline)},
         ]
@@ -158,3 +189,9 @@ class Summarizer:
         usage[0] += completion.prompt_tokens
         usage[1] += completion.completion_tokens
         return completion.text.strip()
+
+
+def _restates(passage: Passage, kept: list[Passage]) -> bool:
+    """Whether another article's kept sentence already says what `passage` says."""
+    return any(other.source != passage.source and
+               cosine(passage.vector, other.vector) >= RESTATES for other in kept)

@@ -167,6 +167,8 @@ def test_summarize_source_and_topic(client: TestClient) -> None:
     assert one["summary"] and {c["source"] for c in one["citations"]} == {OLDER_SEED}
     topic = client.post("/summarize", json={"topic": "joint operations Iraq coalition"}).json()
     assert {c["source"] for c in topic["citations"]} == {OLDER_SEED, NEWER_SEED}
+    several = client.post("/summarize", json={"sources": [OLDER_SEED, NEWER_SEED]}).json()
+    assert {c["source"] for c in several["citations"]} == {OLDER_SEED, NEWER_SEED}
 
 
 def test_summarize_errors(client: TestClient) -> None:
@@ -174,6 +176,9 @@ def test_summarize_errors(client: TestClient) -> None:
     both = client.post("/summarize", json={"source": OLDER_SEED, "topic": "Iraq"})
     assert both.status_code == 422 and "exactly one" in both.json()["message"]
     assert client.post("/summarize", json={}).status_code == 422
+    assert client.post("/summarize", json={"sources": []}).status_code == 422
+    missing = client.post("/summarize", json={"sources": [OLDER_SEED, "missing.txt"]})
+    assert missing.status_code == 404
 
 
 def test_search(client: TestClient) -> None:

@@ -71,3 +71,65 @@ def test_cli_summarize(rag: Callable[..., tuple[int, Any, str]], seeds: Path,
     assert code == 2 and "--topic" in err
     code, answer, _ = rag("ask", "How many American troops were wounded?", "--json")
     assert code == 0 and "50" in answer["answer"]
+
+
+# -- several chosen articles ----------------------------------------------------------------
+
+def wire_story(folder: Path, name: str, day: str, outlet: str, extra: str) -> None:
+    shared = ("Oil from the tanker Kestrel spread across the harbour of Port Elin on Sunday "
+              "after the ship ran aground in fog.")
+    (folder / name).write_text(f"Title: Spill in Port Elin ({outlet})\nDate: {day}\n"
+                               f"Source: {outlet}\n\n{shared} {extra}\n", encoding="utf-8")
+
+
+def test_chosen_articles_make_one_story(make_settings: Callable[..., Any],
+                                        tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    wire_story(folder, "wire.txt", "2021-05-02", "Port Wire",
+               "The port authority closed the harbour to ferries for the day.")
+    wire_story(folder, "daily.txt", "2021-05-04", "Elin Daily",
+               "Two days later, fishermen said the spill had reached the northern beaches.")
+    wire_story(folder, "other.txt", "2021-05-03", "Other News",
+               "Unrelated: the town council approved a new budget for schools.")
+    kb = KnowledgeBase(make_settings(llm={"backend": "extractive"}))
+    kb.ingest([folder])
+    summary = kb.summarize(sources=["wire.txt", "daily.txt"]).as_dict()
+    cited = {c["source"] for c in summary["citations"]}
+    assert cited == {"wire.txt", "daily.txt"}
+    text = summary["summary"]
+    assert text.count("ran aground in fog") == 1  # both leads say it: said once
+    assert text.index("2021-05-02") < text.index("2021-05-04")  # days apart: a timeline
+    assert "budget" not in text
+    assert_quotes_are_exact(summary, folder)
+    with pytest.raises(SourceNotFoundError):
+        kb.summarize(sources=["wire.txt", "absent.txt"])
+    with pytest.raises(ConfigError):
+        kb.summarize(sources=[])
+
+
+def test_several_articles_ask_the_model_to_attribute_differences(
+        extractive: KnowledgeBase) -> None:
+    from rag.summarize import Summarizer
+    from tests.fakes import ScriptedLLM
+
+    llm = ScriptedLLM(draft="Iraq denied on January 16 that operations resumed [1].")
+    summarizer = Summarizer(extractive.settings, extractive.store, extractive.retriever,
+                            extractive.embedder, llm)
+    summarizer.articles([OLDER_SEED, NEWER_SEED])
+    system, user = (m["content"] for m in llm.drafts[0].messages)
+    assert "which outlet reported what" in system and "in date order" in system
+    assert user.index("2020-01-16") < user.index("2020-01-30")  # both, oldest first
+    summarizer.article(OLDER_SEED)
+    assert "which outlet reported what" not in llm.drafts[-1].messages[0]["content"]
+
+
+def test_cli_summarize_several(rag: Callable[..., tuple[int, Any, str]], seeds: Path,
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAG_LLM", "extractive")
+    rag("ingest", str(seeds))
+    code, summary, _ = rag("summarize", OLDER_SEED, NEWER_SEED, "--json", "--local")
+    assert code == 0 and {c["source"] for c in summary["citations"]} == {OLDER_SEED,
+                                                                         NEWER_SEED}
+    code, _, err = rag("summarize", OLDER_SEED, "--topic", "Iraq")
+    assert code == 2 and "not both" in err

@@ -78,7 +78,8 @@ async def _answer_events(stream: TokenStream) -> AsyncIterator[str]:
              responses=responses(401, 404, 413, 422, 503))
 async def summarize(body: SummarizeRequest, kb: KB,
                     model_gate: ModelGate) -> object:
-    """Summarize one article (`source`), or a `topic` across articles as a dated timeline.
+    """Summarize one article (`source`), chosen articles as one story (`sources`), or a
+    `topic` across articles as a dated timeline.
 
     Every summary sentence cites its passages, as in `/ask`. Long inputs are
     summarized in parts, then combined.
@@ -87,7 +88,8 @@ async def summarize(body: SummarizeRequest, kb: KB,
         too_long(body.topic, kb.settings, "topic")
     model_gate.admit()
     async with model_gate.slot():
-        summary = await run_in_threadpool(kb.summarize, body.source, body.topic, body.as_of)
+        summary = await run_in_threadpool(kb.summarize, body.source, body.topic, body.as_of,
+                                          body.sources)
     return summary.as_dict()
 
 
