@@ -134,6 +134,20 @@ def test_web_page_answers_and_opens_a_cited_passage(server: str) -> None:
         assert "SpaceWar.com (AFP)" in meta and "2020-01-16" in meta
         highlighted = browser.find_element(By.CSS_SELECTOR, "#passage-text mark").text
         assert "denied reports" in highlighted
+        browser.find_element(By.CSS_SELECTOR, "#passage button.close").click()
+
+        # Tick both articles in the list, then summarize them as one story.
+        summarize = browser.find_element(By.ID, "summarize")
+        assert not summarize.is_enabled()
+        for box in browser.find_elements(By.CSS_SELECTOR, "#documents input.pick"):
+            box.click()
+        summarize.click()
+        WebDriverWait(browser, 60).until(
+            lambda b: not b.find_element(By.ID, "answer").text.startswith("Summarizing"))
+        titles = {b.text for b in
+                  browser.find_elements(By.CSS_SELECTOR, "#citations button.citation")}
+        assert titles >= {"Iraq denies resuming joint ops with US-led coalition"}
+        assert len(titles) == 2 and "2020-01-16" in browser.find_element(By.ID, "answer").text
     finally:
         browser.quit()
 

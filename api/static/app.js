@@ -1,4 +1,5 @@
-// The web page: ask (streamed), show cited passages, manage articles. No framework.
+// The web page: ask (streamed), summarize chosen articles, show cited passages, manage
+// articles. No framework.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -50,16 +51,10 @@ async function ask(event) {
   event.preventDefault();
   const question = $("question").value.trim();
   if (!question) return;
-  showError("");
   const body = { question, stream: true };
   if ($("as-of").value) body.as_of = $("as-of").value;
   $("ask").disabled = true;
-  $("result").hidden = false;
-  for (const id of ["conflict", "refused", "citations-heading"]) $(id).hidden = true;
-  $("citations").replaceChildren();
-  $("timings").textContent = "";
-  $("answer").textContent = "";
-  $("answer").className = "draft";
+  startResult();
   try {
     const response = await fetch("/ask", {
       method: "POST", headers: headers({ "Content-Type": "application/json" }),
@@ -81,6 +76,43 @@ async function ask(event) {
   } finally {
     $("ask").disabled = false;
   }
+}
+
+function startResult() {
+  showError("");
+  $("result").hidden = false;
+  for (const id of ["conflict", "refused", "citations-heading"]) $(id).hidden = true;
+  $("citations").replaceChildren();
+  $("timings").textContent = "";
+  $("answer").textContent = "";
+  $("answer").className = "draft";
+}
+
+// One story from the articles ticked in the list, shown like an answer.
+async function summarizeSelected() {
+  const sources = [...document.querySelectorAll("#documents input.pick:checked")].map((box) => box.value);
+  if (!sources.length) return;
+  startResult();
+  $("answer").textContent = `Summarizing ${sources.length} article(s)…`;
+  $("summarize").disabled = true;
+  try {
+    const response = await fetch("/summarize", {
+      method: "POST", headers: headers({ "Content-Type": "application/json" }),
+      body: JSON.stringify({ sources }),
+    });
+    if (!response.ok) throw new Error(await failure(response));
+    const summary = await response.json();
+    showAnswer({ ...summary, answer: summary.summary, conflicts: [] });
+  } catch (error) {
+    $("result").hidden = true;
+    showError(error.message);
+  } finally {
+    updateSummarize();
+  }
+}
+
+function updateSummarize() {
+  $("summarize").disabled = !document.querySelector("#documents input.pick:checked");
 }
 
 function showAnswer(answer) {
@@ -164,6 +196,12 @@ async function loadDocuments() {
   const items = list.map((doc) => {
     documents.set(doc.source, doc);
     const item = document.createElement("li");
+    const pick = document.createElement("input");
+    pick.type = "checkbox";
+    pick.className = "pick";
+    pick.value = doc.source;
+    pick.setAttribute("aria-label", `Select ${doc.title}`);
+    pick.addEventListener("change", updateSummarize);
     const about = document.createElement("div");
     const title = document.createElement("div");
     title.className = "title";
@@ -177,11 +215,12 @@ async function loadDocuments() {
     remove.textContent = "×";
     remove.title = `Delete ${doc.source}`;
     remove.addEventListener("click", () => removeDocument(doc.source));
-    item.append(about, remove);
+    item.append(pick, about, remove);
     return item;
   });
   $("documents").replaceChildren(...items);
   $("doc-count").textContent = `(${list.length})`;
+  updateSummarize();
 }
 
 async function upload(event) {
@@ -213,6 +252,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("api-key").addEventListener("change", () => localStorage.setItem("rag-api-key", $("api-key").value));
   $("ask-form").addEventListener("submit", ask);
   $("upload-form").addEventListener("submit", upload);
+  $("summarize").addEventListener("click", summarizeSelected);
   $("question").addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); $("ask-form").requestSubmit(); }
   });
