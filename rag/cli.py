@@ -155,8 +155,11 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     from eval import report as reports
     from eval.cases import load_dataset, split
     from eval.runner import run_eval
+    from eval.summaries import is_summary_dataset
     from rag.llm import make_llm
 
+    if is_summary_dataset(args.dataset):
+        return _eval_summaries(settings, args)
     dataset = load_dataset(args.dataset)
     if args.split:
         dataset = split(dataset, args.split)
@@ -194,6 +197,29 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         _print_json(body[0] if len(body) == 1 else body)
     elif args.matrix:
         print("\n" + reports.matrix_table(results))
+    return EXIT_OK
+
+
+def _eval_summaries(settings: Settings, args: argparse.Namespace) -> int:
+    from eval.summaries import format_table, run_summary_eval
+
+    configured = settings.model_copy(update={
+        "llm": settings.llm.model_copy(update={"backend": args.llm or settings.llm.backend}),
+        "embeddings": settings.embeddings.model_copy(
+            update={"backend": args.embeddings or settings.embeddings.backend})})
+
+    def progress(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    result = run_summary_eval(Path(args.dataset), configured, args.out, args.limit, args.split,
+                              None if args.json else progress)
+    if args.json:
+        _print_json(result)
+    else:
+        print(f"\n{result['dataset']}: {result['clusters']} clusters "
+              f"({result['backend']['llm']} / {result['backend']['embeddings']})")
+        print(format_table(result))
+        print(f"\nwrote {args.out / 'summaries.json'}")
     return EXIT_OK
 
 
