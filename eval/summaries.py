@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.cases import split_half
+from eval.runner import eval_settings
 from rag.articles import Span
 from rag.chunking import split_sentences
 from rag.citations import split_answer
@@ -141,7 +142,7 @@ def run_summary_eval(path: Path, settings: Settings, out: Path, limit: int | Non
     if not clusters:
         raise ConfigError(f"no clusters to score in {path}")
     corpus = path.parent / "corpus"
-    kb = KnowledgeBase(settings.model_copy(update={"data_dir": out / "store"}))
+    kb = KnowledgeBase(eval_settings(settings, out))
     report = kb.ingest([corpus])
     llm = kb.llm
     rows: list[Scored] = []
