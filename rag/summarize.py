@@ -17,11 +17,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from rag.citations import Citation, cite
+from rag.citations import Citation, cite, with_markers
 from rag.context import Passage, cosine, group_by_source, select_passages, sentences_of
 from rag.embeddings import Embedder
-from rag.errors import SourceNotFoundError
+from rag.errors import MalformedReplyError, SourceNotFoundError
 from rag.llm import LLM
+from rag.llm.base import Schema
 from rag.prompting import render
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings
@@ -146,8 +147,13 @@ class Summarizer:
                      for i in range(0, len(passages), PART_SENTENCES)]
             drafts = [self._generate(part, topic, timeline, several, usage) for part in parts]
             draft = drafts[0] if len(drafts) == 1 else \
-                self._combine(drafts, timeline, several, usage)
+                self._combine(drafts, [p.n for p in passages], timeline, several, usage)
         text, citations = cite(draft, passages, self.verifier) if draft else ("", [])
+        if not text and self.llm is not None and passages:
+            # No sentence the model wrote is stated by the sentences it cites: the
+            # articles' own best sentences, quoted, are a summary that is.
+            text, citations = cite(self._extractive(passages, timeline), passages,
+                                   self.verifier)
         timings = {"retrieve_ms": round(retrieve_ms, 1),
                    "generate_ms": round((time.perf_counter() - generate_started) * 1000, 1),
                    "prompt_tokens": usage[0], "completion_tokens": usage[1]}
@@ -171,9 +177,9 @@ class Summarizer:
             {"role": "user", "content": render("summary_user", groups=group_by_source(passages),
                                                topic=topic)},
         ]
-        return self._complete(messages, usage)
+        return self._complete(messages, [p.n for p in passages], usage)
 
-    def _combine(self, drafts: list[str], timeline: bool, several: bool,
+    def _combine(self, drafts: list[str], numbers: list[int], timeline: bool, several: bool,
                  usage: list[int]) -> str:
         messages = [
             {"role": "system", "content": render("summary_system", sentences=SUMMARY_SENTENCES,
@@ -181,17 +187,55 @@ class Summarizer:
             {"role": "user", "content": render("summary_combine", parts=drafts,
                                                sentences=SUMMARY_SENTENCES, timeline=timeline)},
         ]
-        return self._complete(messages, usage)
+        return self._complete(messages, numbers, usage)
 
-    def _complete(self, messages: list[dict[str, str]], usage: list[int]) -> str:
+    def _complete(self, messages: list[dict[str, str]], numbers: list[int],
+                  usage: list[int]) -> str:
+        """The model's summary, filled in as sentences each with the numbers it rests on
+        (constrained, so no sentence comes without them), written out with `[n]` markers."""
         assert self.llm is not None
-        completion = self.llm.complete(messages, self.settings.llm.max_tokens * 2)
+        try:
+            value, completion = self.llm.complete_json(
+                messages, summary_schema(numbers), self.settings.llm.max_tokens * 2)
+        except MalformedReplyError:
+            return ""
         usage[0] += completion.prompt_tokens
         usage[1] += completion.completion_tokens
-        return completion.text.strip()
+        return written(value, numbers)
 
 
 def _restates(passage: Passage, kept: list[Passage]) -> bool:
     """Whether another article's kept sentence already says what `passage` says."""
     return any(other.source != passage.source and
                cosine(passage.vector, other.vector) >= RESTATES for other in kept)
+
+
+def summary_schema(numbers: list[int]) -> Schema:
+    """The JSON schema of a summary: up to SUMMARY_SENTENCES sentences, each citing 1-3 of
+    the passage `numbers`."""
+    sentence = {
+        "type": "object",
+        "properties": {
+            "sources": {"type": "array", "items": {"type": "integer", "enum": numbers},
+                        "minItems": 1, "maxItems": min(3, len(numbers))},
+            "text": {"type": "string", "minLength": 1},
+        },
+        "required": ["sources", "text"],
+        "additionalProperties": False,
+    }
+    return {"type": "object",
+            "properties": {"sentences": {"type": "array", "items": sentence, "minItems": 1,
+                                         "maxItems": SUMMARY_SENTENCES}},
+            "required": ["sentences"], "additionalProperties": False}
+
+
+def written(value: Any, numbers: list[int]) -> str:
+    """A structured summary as text: each sentence followed by its `[n]` markers."""
+    items = value.get("sentences", []) if isinstance(value, dict) else []
+    sentences = []
+    for item in items:
+        text = item.get("text") if isinstance(item, dict) else None
+        if isinstance(text, str) and text.strip():
+            cited = [n for n in item.get("sources", []) if n in numbers]
+            sentences.append(with_markers(text.strip(), cited))
+    return " ".join(sentences)

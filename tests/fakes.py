@@ -66,11 +66,21 @@ class ScriptedLLM(LLM):
             reply = json.dumps(verdict)
         else:
             draft = self.draft(call.prompt) if callable(self.draft) else self.draft
-            if isinstance(draft, dict) and "answers" not in draft:
+            if isinstance(draft, str) and "sentences" in (schema or {}).get("properties", {}):
+                draft = summary_of(draft)
+            if isinstance(draft, dict) and "answers" not in draft and "sentences" not in draft:
                 draft = {"answers": [draft]}
             reply = draft if isinstance(draft, str) else json.dumps(draft)
         yield reply
         return Usage(len(call.prompt) // 4, 1)
+
+
+def summary_of(text: str) -> dict[str, Any]:
+    """A summary written with markers ("It rose [1]. It fell [2][3].") as the structure a
+    summary request gets: each sentence with the numbers it cites."""
+    sentences = [part for part in re.split(r"(?<=[.!?])\s+", text.strip()) if part]
+    return {"sentences": [{"sources": [int(n) for n in re.findall(r"\[(\d+)\]", part)],
+                           "text": re.sub(r"\s*\[\d+\]", "", part)} for part in sentences]}
 
 
 def passage_saying(prompt: str, words: str) -> int:

@@ -133,3 +133,33 @@ def test_cli_summarize_several(rag: Callable[..., tuple[int, Any, str]], seeds: 
                                                                          NEWER_SEED}
     code, _, err = rag("summarize", OLDER_SEED, "--topic", "Iraq")
     assert code == 2 and "not both" in err
+
+
+def test_summary_sentences_come_with_their_passages(extractive: KnowledgeBase) -> None:
+    """The model fills sentences with the numbers they rest on; the text gets markers."""
+    from rag.summarize import Summarizer, written
+    from tests.fakes import ScriptedLLM
+
+    llm = ScriptedLLM(draft="Iraq's government denied that joint operations had resumed [1].")
+    summarizer = Summarizer(extractive.settings, extractive.store, extractive.retriever,
+                            extractive.embedder, llm)
+    summarizer.article(OLDER_SEED)
+    schema = llm.drafts[0].schema
+    assert schema is not None and schema["properties"]["sentences"]["items"]["required"] == \
+        ["sources", "text"]
+    value = {"sentences": [{"sources": [2, 9], "text": "It rose."}, {"sources": [], "text": " "}]}
+    assert written(value, [1, 2, 3]) == "It rose [2]."
+
+
+def test_when_no_written_sentence_holds_the_articles_own_sentences_do(
+        extractive: KnowledgeBase) -> None:
+    from rag.summarize import Summarizer
+    from tests.fakes import ScriptedLLM
+
+    llm = ScriptedLLM(draft="The coalition withdrew all its troops from Iraq [1].",
+                      verdict=lambda prompt: "no" if "withdrew" in prompt else "yes")
+    summarizer = Summarizer(extractive.settings, extractive.store, extractive.retriever,
+                            extractive.embedder, llm)
+    summary = summarizer.article(OLDER_SEED)
+    assert not summary.refused and "withdrew" not in summary.summary
+    assert "denied" in summary.summary and all(c.supported for c in summary.citations)
