@@ -38,6 +38,11 @@ class SummarizeRequest(_Request):
                               description="A topic to summarize across sources, as a timeline.")
     as_of: date | None = Field(None, description="With `topic`: only articles published on "
                                "or before this date.")
+    form: Literal["auto", "paragraph", "bullets", "timeline"] | None = Field(
+        None, description="`paragraph`, `bullets`, `timeline`, or `auto` (a timeline for a "
+                          "topic and for articles of different days); default RAG_SUMMARY_FORM.")
+    sentences: int | None = Field(None, ge=1, le=20, description="At most this many "
+                                  "sentences; default RAG_SUMMARY_SENTENCES.")
 
     @model_validator(mode="after")
     def _one_of(self) -> SummarizeRequest:

@@ -8,7 +8,8 @@ same run and with the same model:
 - this project: `rag summarize` of the cluster's articles (`Summarizer.articles`);
 - Lead-3: the first three sentences of the cluster's first article;
 - naive: every article stuffed into one prompt (cut to fit the model's
-  context), "summarize in N sentences", no retrieval and no checks.
+  context), "summarize in N sentences" (N = RAG_SUMMARY_SENTENCES), no retrieval and no
+  checks.
 
 Scores are ROUGE-1/2/L F1 (Google's `rouge-score`, Porter stemming, ROUGE-Lsum
 over sentences), the share of this project's summary sentences with a
@@ -36,7 +37,6 @@ from rag.knowledge_base import KnowledgeBase
 from rag.llm import LLM
 from rag.prompting import render
 from rag.settings import Settings
-from rag.summarize import SUMMARY_SENTENCES
 
 CHARS_PER_TOKEN = 3.5  # English news text in Qwen's tokenizer, measured on the seeds: ~4
 SYSTEMS = ("this project", "lead-3", "naive")
@@ -128,7 +128,7 @@ def naive_summary(llm: LLM, texts: list[str], settings: Settings) -> str:
     share = room // max(len(texts), 1)
     articles = [text[:share] for text in texts]  # each article cut alike to fit
     messages = [{"role": "user", "content": render("naive_summary", articles=articles,
-                                                   sentences=SUMMARY_SENTENCES)}]
+                                                   sentences=settings.summary.sentences)}]
     return llm.complete(messages, 2 * settings.llm.max_tokens).text.strip()
 
 

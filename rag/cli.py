@@ -83,7 +83,8 @@ def cmd_summarize(service: Service, args: argparse.Namespace) -> int:
     if bool(args.sources) == (args.topic is not None):
         print("error: give SOURCE... or --topic TEXT (not both)", file=sys.stderr)
         return EXIT_USAGE
-    summary = service.summarize(args.sources, args.topic, args.as_of)
+    summary = service.summarize(args.sources, args.topic, args.as_of, args.form,
+                                args.sentences)
     if args.json:
         _print_json(summary)
         return EXIT_OK
@@ -280,6 +281,11 @@ def build_parser() -> argparse.ArgumentParser:
     summarize.add_argument("sources", nargs="*", metavar="SOURCE",
                            help="source names from `rag documents`")
     summarize.add_argument("--topic", help="summarize this topic across articles instead")
+    summarize.add_argument("--form", choices=["auto", "paragraph", "bullets", "timeline"],
+                           help="default RAG_SUMMARY_FORM (auto: a timeline for a topic and "
+                                "for articles of different days)")
+    summarize.add_argument("--sentences", type=_positive,
+                           help="at most this many sentences (default RAG_SUMMARY_SENTENCES)")
     summarize.add_argument("--as-of", type=_iso_date, default=None, metavar="YYYY-MM-DD")
     summarize.add_argument("--json", action="store_true")
     summarize.add_argument("--local", action="store_true",

@@ -41,7 +41,8 @@ class Service(Protocol):
     def ask(self, question: str, k: int | None, as_of: date | None,
             on_token: Callable[[str], None] | None = None) -> dict[str, Any]: ...
 
-    def summarize(self, sources: list[str], topic: str | None, as_of: date | None
+    def summarize(self, sources: list[str], topic: str | None, as_of: date | None,
+                  form: str | None = None, sentences: int | None = None
                   ) -> dict[str, Any]: ...
 
 
@@ -58,10 +59,12 @@ class InProcess:
             on_token: Callable[[str], None] | None = None) -> dict[str, Any]:
         return self.kb.ask(question, k, as_of, on_token=on_token).as_dict()
 
-    def summarize(self, sources: list[str], topic: str | None, as_of: date | None
+    def summarize(self, sources: list[str], topic: str | None, as_of: date | None,
+                  form: str | None = None, sentences: int | None = None
                   ) -> dict[str, Any]:
         return self.kb.summarize(topic=topic, as_of=as_of,
-                                 sources=sources if topic is None else None).as_dict()
+                                 sources=sources if topic is None else None,
+                                 form=form, sentences=sentences).as_dict()
 
 
 class ServerClient:
@@ -80,11 +83,13 @@ class ServerClient:
     def search(self, query: str, k: int) -> list[dict[str, Any]]:
         return self._post("/search", {"query": query, "k": k})["hits"]
 
-    def summarize(self, sources: list[str], topic: str | None, as_of: date | None
+    def summarize(self, sources: list[str], topic: str | None, as_of: date | None,
+                  form: str | None = None, sentences: int | None = None
                   ) -> dict[str, Any]:
         return self._post("/summarize", {"sources": sources if topic is None else None,
                                          "topic": topic,
-                                         "as_of": as_of.isoformat() if as_of else None})
+                                         "as_of": as_of.isoformat() if as_of else None,
+                                         "form": form, "sentences": sentences})
 
     def ask(self, question: str, k: int | None, as_of: date | None,
             on_token: Callable[[str], None] | None = None) -> dict[str, Any]:

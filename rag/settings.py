@@ -183,6 +183,21 @@ class ChunkSettings(_Section):
         return self
 
 
+class SummarySettings(_Section):
+    sentences: int = _env(
+        "RAG_SUMMARY_SENTENCES",
+        "Sentences a summary has at most (about 25 words each: 6 reads in under a minute).",
+        6, ge=1, le=20,
+    )
+    form: Literal["auto", "paragraph", "bullets", "timeline"] = _env(
+        "RAG_SUMMARY_FORM",
+        "`paragraph`, `bullets` (one sentence per line), `timeline` (date order, each "
+        "sentence with its date), or `auto`: a timeline for a topic and for articles of "
+        "different days, else a paragraph.",
+        "auto",
+    )
+
+
 class IngestSettings(_Section):
     max_file_bytes: int = _env(
         "RAG_MAX_FILE_BYTES", "Largest article file accepted, in bytes.", 5_000_000, ge=1
@@ -277,6 +292,7 @@ class Settings(_Section):
     chroma: ChromaSettings = ChromaSettings()
     llm: LLMSettings = LLMSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    summary: SummarySettings = SummarySettings()
     chunking: ChunkSettings = ChunkSettings()
     ingest: IngestSettings = IngestSettings()
     api: ApiSettings = ApiSettings()

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from rag.citations import Citation, cite, with_markers
+from rag.citations import Citation, cite, split_answer, with_markers
 from rag.context import Passage, cosine, group_by_source, select_passages, sentences_of
 from rag.embeddings import Embedder
 from rag.errors import MalformedReplyError, SourceNotFoundError
@@ -30,11 +30,23 @@ from rag.store import ChunkStore
 from rag.verify import ClaimVerifier, make_verifier
 
 PART_SENTENCES = 14
-SUMMARY_SENTENCES = 4
 MIN_PER_ARTICLE = 4
+TOKENS_PER_SENTENCE = 45  # room for a sentence of ~30 words and its JSON
 # A sentence this close (cosine) to one already kept from another article says the same
 # thing: syndicated copies and shared quotes are summarized once.
 RESTATES = 0.9
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How one summary is written: at most `sentences`, as a timeline or not, as bullet
+    points or a paragraph, from one article or several, about a topic or not."""
+
+    sentences: int
+    timeline: bool
+    bullets: bool
+    several: bool = False
+    topic: str | None = None
 
 
 @dataclass
@@ -68,20 +80,31 @@ class Summarizer:
         return {"llm": self.llm.model_id if self.llm else "extractive",
                 "embeddings": self.embedder.model_id}
 
-    def article(self, source: str) -> Summary:
+    def plan(self, form: str | None, sentences: int | None, timeline: bool,
+             several: bool = False, topic: str | None = None) -> Plan:
+        """How a summary is written: `form` and `sentences` as asked, else as configured;
+        `timeline` is what the `auto` form gives this kind of summary."""
+        form = form or self.settings.summary.form
+        return Plan(sentences or self.settings.summary.sentences,
+                    timeline if form == "auto" else form == "timeline",
+                    form == "bullets", several, topic)
+
+    def article(self, source: str, form: str | None = None, sentences: int | None = None
+                ) -> Summary:
         """Summarize one ingested article."""
         started = time.perf_counter()
-        return self._summarize(self._ranked(source), topic=None, timeline=False,
-                               started=started)
+        return self._summarize(self._ranked(source), self.plan(form, sentences, False),
+                               started)
 
-    def articles(self, sources: Sequence[str]) -> Summary:
+    def articles(self, sources: Sequence[str], form: str | None = None,
+                 sentences: int | None = None) -> Summary:
         """Summarize chosen articles as one story: what several of them say is kept once,
         each article gives its best sentences, and articles of different days make a
         timeline."""
         started = time.perf_counter()
         chosen = list(dict.fromkeys(sources))
         if len(chosen) == 1:
-            return self.article(chosen[0])
+            return self.article(chosen[0], form, sentences)
         share = max(MIN_PER_ARTICLE, PART_SENTENCES // len(chosen))  # one prompt if it fits
         passages: list[Passage] = []
         for source in chosen:
@@ -90,8 +113,8 @@ class Summarizer:
         passages.sort(key=lambda p: (p.published or "", p.source, p.start))
         passages = [replace(p, n=n) for n, p in enumerate(passages, 1)]
         days = {p.published for p in passages if p.published}
-        return self._summarize(passages, topic=None, timeline=len(days) > 1, started=started,
-                               several=True)
+        return self._summarize(passages, self.plan(form, sentences, len(days) > 1, several=True),
+                               started)
 
     def _ranked(self, source: str) -> list[Passage]:
         """An article's sentences, numbered in order, scored as summary material."""
@@ -117,7 +140,8 @@ class Summarizer:
                                                                           strict=True), 1)
         ]
 
-    def topic(self, topic: str, k: int = 12, as_of: date | None = None) -> Summary:
+    def topic(self, topic: str, k: int = 12, as_of: date | None = None,
+              form: str | None = None, sentences: int | None = None) -> Summary:
         """Summarize what the articles say about `topic`, oldest report first."""
         started = time.perf_counter()
         hits = self.retriever.retrieve(topic, k, as_of)
@@ -131,72 +155,74 @@ class Summarizer:
             return Summary(render("summary_refusal", topic=topic,
                                   as_of=as_of.isoformat() if as_of else None),
                            [], self.backend, timings, refused=True)
-        return self._summarize(passages, topic=topic, timeline=True, started=started)
+        return self._summarize(passages, self.plan(form, sentences, True, topic=topic), started)
 
-    def _summarize(self, passages: list[Passage], topic: str | None, timeline: bool,
-                   started: float, several: bool = False) -> Summary:
+    def _summarize(self, passages: list[Passage], plan: Plan, started: float) -> Summary:
         retrieve_ms = (time.perf_counter() - started) * 1000
         usage = [0, 0]
         generate_started = time.perf_counter()
         if not passages:
             draft = ""
         elif self.llm is None:
-            draft = self._extractive(passages, timeline)
+            draft = self._extractive(passages, plan)
         else:
             parts = [passages[i : i + PART_SENTENCES]
                      for i in range(0, len(passages), PART_SENTENCES)]
-            drafts = [self._generate(part, topic, timeline, several, usage) for part in parts]
+            drafts = [self._generate(part, plan, usage) for part in parts]
             draft = drafts[0] if len(drafts) == 1 else \
-                self._combine(drafts, [p.n for p in passages], timeline, several, usage)
+                self._combine(drafts, [p.n for p in passages], plan, usage)
         text, citations = cite(draft, passages, self.verifier) if draft else ("", [])
         if not text and self.llm is not None and passages:
             # No sentence the model wrote is stated by the sentences it cites: the
             # articles' own best sentences, quoted, are a summary that is.
-            text, citations = cite(self._extractive(passages, timeline), passages,
-                                   self.verifier)
+            text, citations = cite(self._extractive(passages, plan), passages, self.verifier)
         timings = {"retrieve_ms": round(retrieve_ms, 1),
                    "generate_ms": round((time.perf_counter() - generate_started) * 1000, 1),
                    "prompt_tokens": usage[0], "completion_tokens": usage[1]}
         if not text:
-            return Summary(render("summary_refusal", topic=topic, as_of=None), [],
+            return Summary(render("summary_refusal", topic=plan.topic, as_of=None), [],
                            self.backend, timings, refused=True)
+        if plan.bullets:
+            text = "\n".join(f"- {sentence}" for sentence in split_answer(text))
         return Summary(text, citations, self.backend, timings)
 
-    def _extractive(self, passages: list[Passage], timeline: bool) -> str:
-        chosen = sorted(passages, key=lambda p: -p.relevance)[:SUMMARY_SENTENCES]
-        chosen.sort(key=lambda p: ((p.published or "") if timeline else "", p.source, p.start))
-        if timeline:
+    def _extractive(self, passages: list[Passage], plan: Plan) -> str:
+        chosen = sorted(passages, key=lambda p: -p.relevance)[:plan.sentences]
+        chosen.sort(key=lambda p: ((p.published or "") if plan.timeline else "", p.source,
+                                   p.start))
+        if plan.timeline:
             return " ".join(f"{p.published or 'Undated'}: {p.text} [{p.n}]" for p in chosen)
         return " ".join(f"{p.text} [{p.n}]" for p in chosen)
 
-    def _generate(self, passages: list[Passage], topic: str | None, timeline: bool,
-                  several: bool, usage: list[int]) -> str:
+    def _generate(self, passages: list[Passage], plan: Plan, usage: list[int]) -> str:
         messages = [
-            {"role": "system", "content": render("summary_system", sentences=SUMMARY_SENTENCES,
-                                                 timeline=timeline, several=several)},
+            {"role": "system", "content": render("summary_system", sentences=plan.sentences,
+                                                 timeline=plan.timeline, several=plan.several)},
             {"role": "user", "content": render("summary_user", groups=group_by_source(passages),
-                                               topic=topic)},
+                                               topic=plan.topic)},
         ]
-        return self._complete(messages, [p.n for p in passages], usage)
+        return self._complete(messages, [p.n for p in passages], plan, usage)
 
-    def _combine(self, drafts: list[str], numbers: list[int], timeline: bool, several: bool,
+    def _combine(self, drafts: list[str], numbers: list[int], plan: Plan,
                  usage: list[int]) -> str:
         messages = [
-            {"role": "system", "content": render("summary_system", sentences=SUMMARY_SENTENCES,
-                                                 timeline=timeline, several=several)},
+            {"role": "system", "content": render("summary_system", sentences=plan.sentences,
+                                                 timeline=plan.timeline, several=plan.several)},
             {"role": "user", "content": render("summary_combine", parts=drafts,
-                                               sentences=SUMMARY_SENTENCES, timeline=timeline)},
+                                               sentences=plan.sentences,
+                                               timeline=plan.timeline)},
         ]
-        return self._complete(messages, numbers, usage)
+        return self._complete(messages, numbers, plan, usage)
 
-    def _complete(self, messages: list[dict[str, str]], numbers: list[int],
+    def _complete(self, messages: list[dict[str, str]], numbers: list[int], plan: Plan,
                   usage: list[int]) -> str:
         """The model's summary, filled in as sentences each with the numbers it rests on
         (constrained, so no sentence comes without them), written out with `[n]` markers."""
         assert self.llm is not None
         try:
             value, completion = self.llm.complete_json(
-                messages, summary_schema(numbers), self.settings.llm.max_tokens * 2)
+                messages, summary_schema(numbers, plan.sentences),
+                TOKENS_PER_SENTENCE * plan.sentences + 40)
         except MalformedReplyError:
             return ""
         usage[0] += completion.prompt_tokens
@@ -210,9 +236,9 @@ def _restates(passage: Passage, kept: list[Passage]) -> bool:
                cosine(passage.vector, other.vector) >= RESTATES for other in kept)
 
 
-def summary_schema(numbers: list[int]) -> Schema:
-    """The JSON schema of a summary: up to SUMMARY_SENTENCES sentences, each citing 1-3 of
-    the passage `numbers`."""
+def summary_schema(numbers: list[int], sentences: int) -> Schema:
+    """The JSON schema of a summary: up to `sentences` sentences, each citing 1-3 of the
+    passage `numbers`."""
     sentence = {
         "type": "object",
         "properties": {
@@ -225,7 +251,7 @@ def summary_schema(numbers: list[int]) -> Schema:
     }
     return {"type": "object",
             "properties": {"sentences": {"type": "array", "items": sentence, "minItems": 1,
-                                         "maxItems": SUMMARY_SENTENCES}},
+                                         "maxItems": sentences}},
             "required": ["sentences"], "additionalProperties": False}
 
 

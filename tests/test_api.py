@@ -169,6 +169,11 @@ def test_summarize_source_and_topic(client: TestClient) -> None:
     assert {c["source"] for c in topic["citations"]} == {OLDER_SEED, NEWER_SEED}
     several = client.post("/summarize", json={"sources": [OLDER_SEED, NEWER_SEED]}).json()
     assert {c["source"] for c in several["citations"]} == {OLDER_SEED, NEWER_SEED}
+    short = client.post("/summarize", json={"source": OLDER_SEED, "form": "bullets",
+                                            "sentences": 2}).json()
+    assert short["summary"].count("\n- ") == 1 and short["summary"].startswith("- ")
+    assert client.post("/summarize", json={"source": OLDER_SEED,
+                                           "form": "poem"}).status_code == 422
 
 
 def test_summarize_errors(client: TestClient) -> None:

@@ -133,6 +133,9 @@ def test_cli_summarize_several(rag: Callable[..., tuple[int, Any, str]], seeds: 
                                                                          NEWER_SEED}
     code, _, err = rag("summarize", OLDER_SEED, "--topic", "Iraq")
     assert code == 2 and "not both" in err
+    code, summary, _ = rag("summarize", OLDER_SEED, "--form", "bullets", "--sentences", "2",
+                           "--json", "--local")
+    assert code == 0 and summary["summary"].startswith("- ")
 
 
 def test_summary_sentences_come_with_their_passages(extractive: KnowledgeBase) -> None:
@@ -163,3 +166,30 @@ def test_when_no_written_sentence_holds_the_articles_own_sentences_do(
     summary = summarizer.article(OLDER_SEED)
     assert not summary.refused and "withdrew" not in summary.summary
     assert "denied" in summary.summary and all(c.supported for c in summary.citations)
+
+
+def test_length_and_form(extractive: KnowledgeBase) -> None:
+    bullets = extractive.summarize(source=OLDER_SEED, form="bullets", sentences=2).summary
+    lines = bullets.splitlines()
+    assert len(lines) == 2 and all(line.startswith("- ") for line in lines)
+    timeline = extractive.summarize(sources=[OLDER_SEED, NEWER_SEED], sentences=3).summary
+    assert timeline.startswith("2020-01-16") and timeline.count("2020-01-") == 3
+    paragraph = extractive.summarize(sources=[OLDER_SEED, NEWER_SEED], form="paragraph",
+                                     sentences=3).summary
+    assert "2020-01-16:" not in paragraph and "\n" not in paragraph
+    dated = extractive.summarize(source=OLDER_SEED, form="timeline", sentences=1).summary
+    assert dated.startswith("2020-01-16: ")
+
+
+def test_length_and_form_reach_the_model(extractive: KnowledgeBase) -> None:
+    from rag.summarize import Summarizer
+    from tests.fakes import ScriptedLLM
+
+    llm = ScriptedLLM(draft="Iraq denied that joint operations had resumed [1].")
+    summarizer = Summarizer(extractive.settings, extractive.store, extractive.retriever,
+                            extractive.embedder, llm)
+    summarizer.article(OLDER_SEED, form="timeline", sentences=3)
+    call = llm.drafts[0]
+    assert call.schema is not None and call.schema["properties"]["sentences"]["maxItems"] == 3
+    assert "Write 3 short sentences" in call.messages[0]["content"]
+    assert "each starting with its date" in call.messages[0]["content"]
