@@ -95,11 +95,14 @@ def rouge(summary: str, reference: str) -> dict[str, float]:
     from rouge_score import rouge_scorer
 
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeLsum"], use_stemmer=True)
-    # ROUGE-Lsum reads one sentence per line.
-    lines = lambda text: "\n".join(split_answer(text))  # noqa: E731
-    scores = scorer.score(lines(reference), lines(summary))
+    scores = scorer.score(_one_sentence_per_line(reference), _one_sentence_per_line(summary))
     return {"rouge1": scores["rouge1"].fmeasure, "rouge2": scores["rouge2"].fmeasure,
             "rougeL": scores["rougeLsum"].fmeasure}
+
+
+def _one_sentence_per_line(text: str) -> str:
+    """As ROUGE-Lsum reads a text."""
+    return "\n".join(split_answer(text))
 
 
 def lead3(text: str) -> str:
