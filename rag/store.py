@@ -172,10 +172,13 @@ class ChunkStore:
             return []
         result = collection.query(query_embeddings=[vector], n_results=k, where=where,
                                   include=["metadatas", "documents", "distances"])
+        # A chunk deleted by another process while Chroma answers comes back without its
+        # metadata and text: it is gone, so it is no hit.
         return [Hit(StoredChunk.from_chroma(metadata, text), 1.0 - float(distance))
                 for metadata, text, distance in zip(result["metadatas"][0],
                                                     result["documents"][0],
-                                                    result["distances"][0], strict=True)]
+                                                    result["distances"][0], strict=True)
+                if metadata is not None and text is not None]
 
     # -- writing -----------------------------------------------------------------------------
 
