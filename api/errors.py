@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.gate import Busy
 from api.schemas import Error
-from rag.errors import ArticleError, RagError, SourceNotFoundError
+from rag.errors import ArticleError, ForbiddenAddressError, RagError, SourceNotFoundError
 from rag.settings import Settings
 
 log = logging.getLogger("api")
@@ -25,7 +25,8 @@ log = logging.getLogger("api")
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the error codes a route can answer with."""
-    words = {401: "Missing or wrong API key", 404: "No such source",
+    words = {401: "Missing or wrong API key", 403: "An address the service does not fetch",
+             404: "No such source",
              413: "Question or upload over the size limit", 422: "Invalid input",
              503: "Busy (see Retry-After) or a backend is unavailable"}
     return {code: {"model": Error, "description": words[code]} for code in codes}
@@ -41,6 +42,8 @@ def too_long(text: str, settings: Settings, what: str) -> None:
 def status_for(exc: RagError) -> int:
     if isinstance(exc, SourceNotFoundError):
         return 404
+    if isinstance(exc, ForbiddenAddressError):
+        return 403
     if isinstance(exc, ArticleError):
         return 422
     # Configuration, model files, the store or a model server: the service cannot serve.

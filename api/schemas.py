@@ -129,6 +129,7 @@ class DocumentSummary(BaseModel):
     outlet: str | None
     chunks: int
     sha256: str
+    url: str | None = Field(None, description="The address a fetched page came from.")
 
 
 class DocumentOut(DocumentSummary):
@@ -150,6 +151,44 @@ class UploadOut(BaseModel):
     failed: list[dict[str, str]]
     skipped: list[str]
     sources: list[str] = Field(description="Source names the files were stored under.")
+
+
+class UrlIn(BaseModel):
+    url: str = Field(min_length=8, max_length=2048, pattern=r"^https?://\S+$",
+                     description="An http(s) address of a news page.")
+
+
+class FeedIn(BaseModel):
+    url: str = Field(min_length=8, max_length=2048, pattern=r"^https?://\S+$",
+                     description="The feed's http(s) address (RSS or Atom).")
+    every: str | None = Field(None, max_length=16,
+                              description="How often to poll: 15m, 2h, 1d (default "
+                                          "RAG_FEED_EVERY).")
+
+
+class FeedOut(BaseModel):
+    id: int
+    url: str
+    every_s: int
+    title: str | None
+    last_poll: str | None
+    next_poll: str | None
+    last_error: str | None = Field(description="Why the last poll failed, in words.")
+    polls: int
+    added: int
+    updated: int
+
+
+class PollOut(BaseModel):
+    feed: str
+    status: Literal["polled", "not modified", "failed", "busy"]
+    entries: int
+    added: int
+    updated: int
+    unchanged: int
+    duplicates: int = Field(description="Entries whose text another entry already holds.")
+    failed: list[dict[str, str]]
+    error: str | None
 
 
 class Health(BaseModel):

@@ -62,6 +62,7 @@ class Article:
     outlet: str | None
     body: tuple[Span, ...]
     dropped: tuple[Dropped, ...]
+    url: str | None = None  # where the article was fetched from (a `URL:` header)
 
     @property
     def body_text(self) -> str:
@@ -149,6 +150,7 @@ def parse_article_text(
             Dropped(kind, lines[i].start, lines[i].end, lines[i].stripped)
             for i, kind in sorted(dropped.items())
         ),
+        url=meta["url"] if re.match(r"https?://\S+$", meta.get("url", "")) else None,
     )
 
 
@@ -172,7 +174,8 @@ def _read_header_fields(lines: list[Line], meta: dict[str, str], consumed: set[i
     consumed.update(range(index, end))
     for key, target in (("title", "title"), ("headline", "title"), ("date", "date"),
                         ("published", "date"), ("published_at", "date"), ("source", "outlet"),
-                        ("outlet", "outlet"), ("publisher", "outlet")):
+                        ("outlet", "outlet"), ("publisher", "outlet"), ("url", "url"),
+                        ("link", "url")):
         if fields.get(key):
             meta.setdefault(target, fields[key])
     return end

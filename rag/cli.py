@@ -28,8 +28,16 @@ def _print_json(value: Any) -> None:
 
 
 def cmd_ingest(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    from rag.ingest import IngestReport
+
     show_progress = not args.json and sys.stderr.isatty()
-    report = kb.ingest([Path(p) for p in args.paths], prune=args.prune, progress=show_progress)
+    urls = [p for p in args.paths if _is_address(p)]
+    paths = [Path(p) for p in args.paths if not _is_address(p)]
+    report = kb.ingest(paths, prune=args.prune, progress=show_progress) \
+        if paths or not urls else IngestReport()
+    if urls:
+        fetched, _ = kb.add_urls(urls, progress=show_progress)
+        report = report.merged(fetched)
     if args.json:
         _print_json(report.as_dict())
     else:
@@ -40,6 +48,10 @@ def cmd_ingest(kb: KnowledgeBase, args: argparse.Namespace) -> int:
         if report.skipped:
             print(f"  skipped {len(report.skipped)} file(s) of unsupported types", file=sys.stderr)
     return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def _is_address(argument: str) -> bool:
+    return "://" in argument and not Path(argument).exists()
 
 
 def cmd_search(service: Service, args: argparse.Namespace) -> int:
@@ -115,6 +127,54 @@ def cmd_delete(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     else:
         print(f"deleted {record.source} ({record.chunks} chunks)")
     return EXIT_OK
+
+
+def cmd_feeds(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    from rag.feeds import parse_every
+
+    if args.action == "add":
+        feed = kb.add_feed(args.url, parse_every(args.every) if args.every else None)
+        shown: Any = feed.as_dict()
+        lines = [f"following {feed.url} (#{feed.id}), polled every {_every(feed.every_s)}"]
+    elif args.action == "remove":
+        feed = kb.feeds.remove(args.feed)
+        shown = feed.as_dict()
+        lines = [f"stopped following {feed.url}; its articles stay (`rag delete` removes one)"]
+    elif args.action == "list":
+        feeds = kb.feeds.all()
+        shown = [feed.as_dict() for feed in feeds]
+        lines = [] if feeds else ["no feeds; add one with `rag feeds add URL`"]
+        for feed in feeds:
+            state = feed.as_dict()
+            lines.append(f"#{feed.id} {feed.url}  every {_every(feed.every_s)}  "
+                         f"last poll {state['last_poll'] or 'never'}  "
+                         f"added {feed.added}, updated {feed.updated}"
+                         + (f"\n    last error: {feed.last_error}" if feed.last_error else ""))
+    else:
+        results = kb.poll_feeds(due_only=args.due,
+                                progress=not args.json and sys.stderr.isatty())
+        shown = [result.as_dict() for result in results]
+        lines = [] if results else ["no feeds to poll"]
+        for result in results:
+            line = f"{result.feed}: {result.status}"
+            if result.status == "polled":
+                line += (f", {result.entries} entries: added {result.added}, updated "
+                         f"{result.updated}, unchanged {result.unchanged}, syndicated copies "
+                         f"{result.duplicates}, failed {len(result.failed)}")
+            lines.append(line + (f" ({result.error})" if result.error else ""))
+            lines += [f"  failed: {f['path']}: {f['error']}" for f in result.failed]
+        failed = any(r.status == "failed" or r.failed for r in results)
+        print(json.dumps(shown, indent=2) if args.json else "\n".join(lines))
+        return EXIT_FAILED if failed else EXIT_OK
+    print(json.dumps(shown, indent=2) if args.json else "\n".join(lines))
+    return EXIT_OK
+
+
+def _every(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 def cmd_reindex(kb: KnowledgeBase, args: argparse.Namespace) -> int:
@@ -249,9 +309,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    ingest = commands.add_parser("ingest", help="add or update article files and folders")
+    ingest = commands.add_parser("ingest", help="add or update article files, folders or "
+                                 "web pages")
     ingest.add_argument("paths", nargs="+", metavar="PATH", help=".txt, .md or .html files, "
-                        "or folders of them")
+                        "folders of them, or http(s) addresses of news pages (fetched, and "
+                        "kept as text snapshots under RAG_DATA_DIR/web)")
     ingest.add_argument("--prune", action="store_true",
                         help="also remove sources whose files are gone")
     ingest.add_argument("--json", action="store_true", help="print a JSON summary")
@@ -300,6 +362,21 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("source", help="the source name shown by `rag documents`")
     delete.add_argument("--json", action="store_true")
     delete.set_defaults(handler=cmd_delete)
+
+    feeds = commands.add_parser("feeds", help="follow RSS and Atom feeds")
+    actions = feeds.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="follow a feed (`rag serve` polls it when due)")
+    add.add_argument("url", help="the feed's http(s) address")
+    add.add_argument("--every", help="how often to poll, e.g. 15m, 2h, 1d (default "
+                                     "RAG_FEED_EVERY)")
+    remove = actions.add_parser("remove", help="stop following a feed (its articles stay)")
+    remove.add_argument("feed", help="the feed's number or address (see `rag feeds list`)")
+    actions.add_parser("list", help="the feeds followed, their last poll and last error")
+    poll = actions.add_parser("poll", help="poll feeds now and ingest new and changed entries")
+    poll.add_argument("--due", action="store_true", help="only the feeds that are due")
+    for action in (add, remove, poll, actions.choices["list"]):
+        action.add_argument("--json", action="store_true")
+    feeds.set_defaults(handler=cmd_feeds)
 
     reindex = commands.add_parser("reindex",
                                   help="re-embed everything with the configured embedder")

@@ -48,3 +48,12 @@ class MalformedReplyError(RagError):
 class RequestRejectedError(RagError):
     """A server refused a request as malformed or unsupported (HTTP 400 or 422, or a 500
     naming the field it refused)."""
+
+
+class FetchError(ArticleError):
+    """A page or feed could not be fetched (timeout, size, status, type, redirects)."""
+
+
+class ForbiddenAddressError(FetchError):
+    """A URL names an address the service does not fetch from (a private, loopback or
+    link-local range while RAG_FETCH_ALLOW_PRIVATE is off, or a scheme other than http(s))."""

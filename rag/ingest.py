@@ -42,6 +42,13 @@ class IngestReport:
     failed: list[dict[str, str]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
+    def merged(self, other: IngestReport) -> IngestReport:
+        return IngestReport(
+            self.added + other.added, self.updated + other.updated,
+            self.unchanged + other.unchanged, self.deleted + other.deleted,
+            self.chunks_added + other.chunks_added, self.failed + other.failed,
+            self.skipped + other.skipped)
+
     def as_dict(self) -> dict[str, Any]:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
                 "deleted": self.deleted, "chunks_added": self.chunks_added,
@@ -106,7 +113,12 @@ class Ingestor:
     def run(self, paths: Iterable[Path], prune: bool = False, progress: bool = False
             ) -> IngestReport:
         report = IngestReport()
-        files = discover(paths, report)
+        return self.run_files(discover(paths, report), report, prune, progress)
+
+    def run_files(self, files: list[SourceFile], report: IngestReport | None = None,
+                  prune: bool = False, progress: bool = False) -> IngestReport:
+        """Ingest files under the source names they come with."""
+        report = report or IngestReport()
         existing = self.store.sources(None if prune else [f.source for f in files])
         indexed = self.store.lexical().holdings(existing)
         seen: dict[str, Path] = {}
@@ -167,7 +179,7 @@ class Ingestor:
                         published=published, outlet=article.outlet, chunk=piece.index,
                         start=piece.start, end=piece.end, sha256=sha256, key=key,
                         total=len(pieces), embedding_model=self.embedder.model_id,
-                        text=piece.text)
+                        text=piece.text, url=article.url)
             for piece in pieces
         ]
         replaces = record is not None and bool(record.keys - {key})

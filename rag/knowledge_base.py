@@ -10,20 +10,26 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from rag.answer import Answer, AnswerChain
 from rag.articles import parse_article_bytes
 from rag.embeddings import Embedder, make_embedder
 from rag.embeddings.cached import CachedEmbedder
+from rag.feeds import Feed, FeedRegistry
+from rag.fetch import check_address, fetch
 from rag.errors import ArticleError, ConfigError, RagError, SourceNotFoundError
-from rag.ingest import Ingestor, IngestReport
+from rag.ingest import Ingestor, IngestReport, SourceFile
 from rag.lexical import LexicalIndex
 from rag.llm import LLM, make_llm
+from rag.polling import FeedPoller, PollResult
 from rag.records import Hit, SourceRecord
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings
 from rag.store import ChunkStore
 from rag.summarize import Summarizer, Summary
 from rag.uploads import check_article, safe_filename, write_atomically
+from rag.webpage import Snapshot, snapshot, source_name
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,11 @@ class KnowledgeBase:
     @property
     def upload_dir(self) -> Path:
         return self.settings.data_dir / "uploads"
+
+    @property
+    def web_dir(self) -> Path:
+        """Snapshots of fetched pages, one file per address (`rag.webpage.source_name`)."""
+        return self.settings.data_dir / "web"
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -129,6 +140,58 @@ class KnowledgeBase:
         done.failed[:0] = report.failed
         return done, list(accepted)
 
+    def add_urls(self, urls: Sequence[str], progress: bool = False
+                 ) -> tuple[IngestReport, list[str]]:
+        """Fetch pages, keep each article as a snapshot under `web_dir` and ingest them.
+
+        A page that cannot be fetched or holds no article is a failure of its own;
+        the others are ingested. Fetching an address again replaces its chunks when
+        the article changed. Returns the ingest report and the source names.
+        """
+        report = IngestReport()
+        fetched: list[Snapshot] = []
+        for url in tqdm(urls, unit="page", desc="fetch", disable=not progress):
+            try:
+                fetched.append(self.fetch_snapshot(url))
+            except ArticleError as exc:
+                report.failed.append({"path": url, "error": str(exc)})
+        done, sources = self.add_snapshots(fetched)
+        done.failed[:0] = report.failed
+        return done, sources
+
+    def fetch_snapshot(self, url: str) -> Snapshot:
+        """The article at `url`; FetchError (an ArticleError) says why there is none."""
+        page = fetch(url, self.settings.fetch)
+        return snapshot(page.text(), url)
+
+    def add_snapshots(self, snapshots: Sequence[Snapshot]) -> tuple[IngestReport, list[str]]:
+        """Write snapshots under `web_dir` (named after their addresses) and ingest them."""
+        if not snapshots:
+            return IngestReport(), []
+        with self._writes:
+            files = {}
+            for page in snapshots:
+                name = source_name(page.url)
+                write_atomically(self.web_dir / name, page.as_file().encode())
+                files[name] = SourceFile((self.web_dir / name).resolve(), name)
+            report = Ingestor(self.settings, self.store, self.embedder).run_files(
+                list(files.values()))
+        return report, list(files)
+
+    # -- feeds -------------------------------------------------------------------------------
+
+    @cached_property
+    def feeds(self) -> FeedRegistry:
+        return FeedRegistry(self.settings.data_dir / "feeds.sqlite3")
+
+    def add_feed(self, url: str, every_s: int | None = None) -> Feed:
+        """Follow a feed (checked like any fetched address); polled when next due."""
+        check_address(url, self.settings.fetch.allow_private)
+        return self.feeds.add(url, every_s or self.settings.fetch.feed_every_s)
+
+    def poll_feeds(self, due_only: bool = False, progress: bool = False) -> list[PollResult]:
+        return FeedPoller(self, self.feeds).poll(due_only, progress)
+
     def search(self, query: str, k: int = 5, as_of: date | None = None,
                sources: list[str] | None = None) -> list[Hit]:
         """Hybrid (dense + BM25) search: the `k` best chunks, scored by cosine similarity."""
@@ -163,7 +226,8 @@ class KnowledgeBase:
             record = self._record(source)
             self.store.delete_source(source)
             path = Path(record.path)
-            if path.parent == self.upload_dir.resolve():
+            if path.parent == self.upload_dir.resolve() or \
+                    path.is_relative_to(self.web_dir.resolve()):
                 path.unlink(missing_ok=True)
             return record
 

@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     total INTEGER NOT NULL,
     embedding_model TEXT NOT NULL,
     text TEXT NOT NULL,
+    url TEXT,
     body TEXT NOT NULL,
     length INTEGER NOT NULL
 );
@@ -69,7 +70,7 @@ END;
 CREATE TABLE IF NOT EXISTS facts (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 FIELDS = ("source", "path", "title", "published", "outlet", "chunk", "start", "end", "sha256",
-          "key", "total", "embedding_model", "text")
+          "key", "total", "embedding_model", "text", "url")
 COLUMNS = ", ".join(f'c."{name}"' for name in FIELDS)
 WRITE_BATCH = 500
 # Okapi BM25 as Lucene scores it, the ranking this index was measured with. FTS5's own
@@ -120,6 +121,7 @@ class LexicalIndex:
                 connection.execute("PRAGMA synchronous=NORMAL")
                 with self._ready:
                     connection.executescript(SCHEMA)
+                    _add_missing_columns(connection)
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot open the lexical index at {self.path}: {exc}") from exc
             self._local.connection = connection
@@ -254,3 +256,10 @@ class _transaction:
 
     def __exit__(self, kind: object, *_: object) -> None:
         self.connection.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+def _add_missing_columns(connection: sqlite3.Connection) -> None:
+    """An index written before a column existed gets it (empty; filled as sources change)."""
+    present = {row[1] for row in connection.execute("PRAGMA table_info(chunks)")}
+    if "url" not in present:
+        connection.execute("ALTER TABLE chunks ADD COLUMN url TEXT")

@@ -23,6 +23,7 @@ class StoredChunk:
     total: int
     embedding_model: str
     text: str
+    url: str | None = None
 
     @property
     def id(self) -> str:
@@ -42,7 +43,7 @@ class StoredChunk:
             published=metadata.get("published"), outlet=metadata.get("outlet"),
             chunk=int(metadata["chunk"]), start=int(metadata["start"]), end=int(metadata["end"]),
             sha256=metadata["sha256"], key=metadata["key"], total=int(metadata["total"]),
-            embedding_model=metadata["embedding_model"], text=text,
+            embedding_model=metadata["embedding_model"], text=text, url=metadata.get("url"),
         )
 
 
@@ -59,6 +60,7 @@ class SourceRecord:
     keys: frozenset[str]
     chunks: int
     expected: int
+    url: str | None = None
 
     @property
     def complete(self) -> bool:
@@ -66,7 +68,8 @@ class SourceRecord:
 
     def summary(self) -> dict[str, Any]:
         return {"source": self.source, "title": self.title, "published": self.published,
-                "outlet": self.outlet, "chunks": self.chunks, "sha256": self.sha256}
+                "outlet": self.outlet, "chunks": self.chunks, "sha256": self.sha256,
+                "url": self.url}
 
 
 @dataclass(frozen=True)
@@ -78,4 +81,4 @@ class Hit:
         c = self.chunk
         return {"source": c.source, "title": c.title, "published": c.published,
                 "outlet": c.outlet, "chunk": c.chunk, "start": c.start, "end": c.end,
-                "text": c.text, "score": round(self.score, 6)}
+                "text": c.text, "url": c.url, "score": round(self.score, 6)}

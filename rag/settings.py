@@ -211,6 +211,31 @@ class IngestSettings(_Section):
     )
 
 
+class FetchSettings(_Section):
+    timeout_s: float = _env(
+        "RAG_FETCH_TIMEOUT", "Seconds a page or feed may take to arrive, in all.", 20.0, gt=0
+    )
+    max_bytes: int = _env(
+        "RAG_FETCH_MAX_BYTES", "Largest page or feed read, in bytes.", 5_000_000, ge=1
+    )
+    max_redirects: int = _env("RAG_FETCH_MAX_REDIRECTS", "Redirects followed per fetch.", 5,
+                              ge=0)
+    allow_private: bool = _env(
+        "RAG_FETCH_ALLOW_PRIVATE",
+        "Fetch addresses in private, loopback and link-local ranges (off: a server that "
+        "fetches on request cannot be turned against its own network).",
+        False,
+    )
+    user_agent: str = _env("RAG_FETCH_USER_AGENT", "User-Agent sent with each fetch.",
+                           "newsrag/0.1 (+self-hosted news reader)")
+    feed_every_s: int = _env(
+        "RAG_FEED_EVERY", "Default seconds between two polls of a feed.", 900, ge=60
+    )
+    poll_feeds: bool = _env(
+        "RAG_FEED_POLLING", "`rag serve` polls due feeds in the background.", True
+    )
+
+
 class ApiSettings(_Section):
     api_key: str | None = _env(
         "RAG_API_KEY",
@@ -295,6 +320,7 @@ class Settings(_Section):
     summary: SummarySettings = SummarySettings()
     chunking: ChunkSettings = ChunkSettings()
     ingest: IngestSettings = IngestSettings()
+    fetch: FetchSettings = FetchSettings()
     api: ApiSettings = ApiSettings()
     eval: EvalSettings = EvalSettings()
 

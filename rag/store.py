@@ -152,7 +152,7 @@ class ChunkStore:
                 source=source, path=newest.get("path", ""), title=newest["title"],
                 published=newest.get("published"), outlet=newest.get("outlet"),
                 sha256=newest["sha256"], keys=frozenset(m["key"] for m in metas),
-                chunks=len(metas), expected=int(newest["total"]))
+                chunks=len(metas), expected=int(newest["total"]), url=newest.get("url"))
         return records
 
     def chunks(self, where: dict[str, Any] | None = None) -> list[StoredChunk]:

@@ -24,7 +24,8 @@ def test_documents_json_contract(rag: Rag, seeds: Path) -> None:
     by_source = {d["source"]: d for d in documents}
     assert set(by_source) == {NEWER_SEED, OLDER_SEED}
     newer = by_source[NEWER_SEED]
-    assert set(newer) == {"source", "title", "published", "outlet", "chunks", "sha256"}
+    assert set(newer) == {"source", "title", "published", "outlet", "chunks", "sha256",
+                         "url"}
     assert newer["title"] == ("Iraqs Joint Operations with Coalition Resume as US Seeks Nod "
                               "for Air Defenses")
     assert newer["published"] == "2020-01-30"
@@ -40,7 +41,7 @@ def test_search_json_contract(rag: Rag, seeds: Path) -> None:
     hits = result["hits"]
     assert len(hits) == 3
     assert set(hits[0]) == {"source", "title", "published", "outlet", "chunk", "start", "end",
-                            "text", "score"}
+                            "text", "url", "score"}
     assert hits[0]["source"] == NEWER_SEED
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
 

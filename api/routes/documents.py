@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import KB, reader, writer
 from api.errors import responses
-from api.schemas import Deleted, DocumentOut, DocumentSummary, UploadOut
+from api.schemas import Deleted, DocumentOut, DocumentSummary, UploadOut, UrlIn
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
@@ -66,6 +66,24 @@ async def upload_documents(files: Annotated[list[UploadFile], File(
             raise HTTPException(422, f"nothing ingested: {reasons}")
         return JSONResponse(body, status_code=207)
     return body
+
+
+@router.post("/url", response_model=UploadOut, dependencies=[Depends(writer)],
+             responses=responses(401, 403, 422, 503))
+async def add_url(body: UrlIn, kb: KB) -> object:
+    """Fetch a news page, keep its article as a text snapshot and ingest it.
+
+    The source is named after the address (`host/path.txt`); fetching the same
+    address again replaces its chunks if the article changed. Addresses in
+    private, loopback and link-local ranges are refused (403) unless the server
+    runs with RAG_FETCH_ALLOW_PRIVATE=true; a page that cannot be fetched (status,
+    type, size, timeout, redirects) or holds no article is a 422 with the reason.
+    """
+    page = await run_in_threadpool(kb.fetch_snapshot, body.url)
+    report, sources = await run_in_threadpool(kb.add_snapshots, [page])
+    if report.failed:
+        raise HTTPException(422, "; ".join(f"{f['path']}: {f['error']}" for f in report.failed))
+    return {**report.as_dict(), "sources": sources}
 
 
 async def _read_limited(upload: UploadFile, limit: int) -> bytes:
