@@ -56,6 +56,12 @@ class SearchRequest(_Request):
     k: int = Field(5, ge=1, le=100, description="How many passages to return.")
 
 
+class CarrierOut(BaseModel):
+    source: str
+    outlet: str | None
+    url: str | None
+
+
 class CitationOut(BaseModel):
     n: int
     source: str
@@ -65,6 +71,9 @@ class CitationOut(BaseModel):
     start: int
     end: int
     supported: bool
+    copies: list[CarrierOut] = Field(
+        default_factory=list,
+        description="Other sources that carried the same article (syndicated copies).")
 
 
 class ClaimOut(BaseModel):
@@ -116,6 +125,7 @@ class HitOut(BaseModel):
     end: int
     score: float
     text: str
+    url: str | None = None
 
 
 class SearchOut(BaseModel):
@@ -130,6 +140,8 @@ class DocumentSummary(BaseModel):
     chunks: int
     sha256: str
     url: str | None = Field(None, description="The address a fetched page came from.")
+    copies: list[str] = Field(default_factory=list,
+                              description="Other sources holding the same article (copies).")
 
 
 class DocumentOut(DocumentSummary):

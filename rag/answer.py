@@ -24,7 +24,7 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from rag.citations import Citation, evidence_of, with_markers
+from rag.citations import Carrier, Citation, evidence_of, with_markers
 from rag.conflicts import Claim, Conflict, find_conflicts, of_claims, share_a_name
 from rag.context import Passage, group_by_source, select_passages
 from rag.drafting import MAX_SOURCES, Draft, write_draft
@@ -311,9 +311,22 @@ class AnswerChain:
                 if passage.n not in cited:
                     citations.append(Citation(passage.n, passage, True))
                     cited.add(passage.n)
+        citations = self._with_copies(citations)
+        if carriers := list(dict.fromkeys(c.outlet or c.source for cite in citations
+                                          for c in cite.copies)):
+            text = f"{text} {render('carried_by', outlets=carriers).strip()}"
         if q.on_token:
             q.on_token(text)
         return Answer(text, False, citations, conflicts, self.backend, timings)
+
+    def _with_copies(self, citations: list[Citation]) -> list[Citation]:
+        """Each citation names the other outlets that carried the same article."""
+        store = self.retriever.store
+        copies = store.copies.copies_of(list({c.passage.source for c in citations}))
+        records = store.sources([name for names in copies.values() for name in names])
+        return [replace(c, copies=tuple(
+            Carrier(name, records[name].outlet, records[name].url)
+            for name in copies[c.passage.source] if name in records)) for c in citations]
 
 
 def with_naming_passages(draft: Draft, passages: list[Passage], question: str) -> Draft:

@@ -27,15 +27,29 @@ MIN_SHARED_FOR_RETRY = 0.5
 
 
 @dataclass(frozen=True)
+class Carrier:
+    """Another source that carried the same article (a syndicated copy)."""
+
+    source: str
+    outlet: str | None
+    url: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "outlet": self.outlet, "url": self.url}
+
+
+@dataclass(frozen=True)
 class Citation:
     n: int
     passage: Passage
     supported: bool
+    copies: tuple[Carrier, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         p = self.passage
         return {"n": self.n, "source": p.source, "title": p.title, "published": p.published,
-                "quote": p.text, "start": p.start, "end": p.end, "supported": self.supported}
+                "quote": p.text, "start": p.start, "end": p.end, "supported": self.supported,
+                "copies": [c.as_dict() for c in self.copies]}
 
 
 def evidence_of(passage: Passage) -> Evidence:

@@ -86,6 +86,9 @@ def cmd_ask(service: Service, args: argparse.Namespace) -> int:
         flag = "" if c["supported"] else " (unsupported)"
         print(f"  [{c['n']}] {c['source']} ({c['published'] or 'undated'}) "
               f"{c['start']}-{c['end']}{flag}: {textwrap.shorten(c['quote'], 160)}")
+        if c.get("copies"):
+            print("      also carried by: " + ", ".join(
+                f"{copy['outlet'] or '?'} ({copy['source']})" for copy in c["copies"]))
     for conflict in answer["conflicts"]:
         print(f"  {conflict['kind'].replace('_', ' ')}: {conflict['summary']}")
     return EXIT_OK
@@ -116,7 +119,8 @@ def cmd_documents(kb: KnowledgeBase, args: argparse.Namespace) -> int:
         print("no documents ingested; run `rag ingest PATH`")
     for record in records:
         print(f"{record.source}  {record.published or '----------'}  {record.chunks:>3} chunks  "
-              f"{record.title}" + (f"  ({record.outlet})" if record.outlet else ""))
+              f"{record.title}" + (f"  ({record.outlet})" if record.outlet else "")
+              + (f"\n    same article as: {', '.join(record.copies)}" if record.copies else ""))
     return EXIT_OK
 
 

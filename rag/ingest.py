@@ -67,6 +67,7 @@ class _Pending:
     key: str
     chunks: list[StoredChunk]
     replaces: bool
+    text: str  # the article's body, for recognising copies of it
 
 
 def discover(paths: Iterable[Path], report: IngestReport) -> list[SourceFile]:
@@ -121,6 +122,7 @@ class Ingestor:
         report = report or IngestReport()
         existing = self.store.sources(None if prune else [f.source for f in files])
         indexed = self.store.lexical().holdings(existing)
+        signed = self.store.copies.keys([f.source for f in files])
         seen: dict[str, Path] = {}
         pending: list[_Pending] = []
         for item in tqdm(files, unit="file", disable=not progress, desc="ingest"):
@@ -131,7 +133,7 @@ class Ingestor:
                 continue
             seen[item.source] = item.path
             try:
-                prepared = self._prepare(item, existing, indexed)
+                prepared = self._prepare(item, existing, indexed, signed)
             except ArticleError as exc:
                 report.failed.append({"path": str(item.path), "error": str(exc)})
                 continue
@@ -155,7 +157,7 @@ class Ingestor:
         return report
 
     def _prepare(self, item: SourceFile, existing: dict[str, SourceRecord],
-                 indexed: dict[str, Holding]) -> _Pending | None:
+                 indexed: dict[str, Holding], signed: dict[str, str]) -> _Pending | None:
         try:
             raw = item.path.read_bytes()
         except OSError as exc:
@@ -167,10 +169,14 @@ class Ingestor:
         sha256 = hashlib.sha256(raw).hexdigest()
         key = self.ingest_key(sha256)
         record = existing.get(item.source)
-        if record is not None and record.complete and key in record.keys and \
-                indexed.get(item.source) == Holding(record.keys, record.chunks):
+        unchanged = record is not None and record.complete and key in record.keys and \
+            indexed.get(item.source) == Holding(record.keys, record.chunks)
+        if unchanged and signed.get(item.source) == key:
             return None
         article = parse_article_bytes(raw, item.path.suffix.lower(), item.path.stem)
+        if unchanged:  # stored before copies were recognised, or killed before its signature
+            self.store.copies.add(item.source, key, article.body_text)
+            return None
         pieces = chunk_article(article, self.settings.chunking.size,
                                self.settings.chunking.overlap)
         published = article.published.isoformat() if article.published else None
@@ -183,7 +189,7 @@ class Ingestor:
             for piece in pieces
         ]
         replaces = record is not None and bool(record.keys - {key})
-        return _Pending(item, key, chunks, replaces)
+        return _Pending(item, key, chunks, replaces, article.body_text)
 
     def _flush(self, pending: list[_Pending], report: IngestReport) -> None:
         if not pending:
@@ -193,6 +199,7 @@ class Ingestor:
         self.store.write(chunks, vectors)
         for item in pending:
             self.store.delete_source(item.source.source, keep_key=item.key)
+            self.store.copies.add(item.source.source, item.key, item.text)
             report.chunks_added += len(item.chunks)
             if item.replaces:
                 report.updated += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -16,9 +16,9 @@ from rag.answer import Answer, AnswerChain
 from rag.articles import parse_article_bytes
 from rag.embeddings import Embedder, make_embedder
 from rag.embeddings.cached import CachedEmbedder
+from rag.errors import ArticleError, ConfigError, RagError, SourceNotFoundError
 from rag.feeds import Feed, FeedRegistry
 from rag.fetch import check_address, fetch
-from rag.errors import ArticleError, ConfigError, RagError, SourceNotFoundError
 from rag.ingest import Ingestor, IngestReport, SourceFile
 from rag.lexical import LexicalIndex
 from rag.llm import LLM, make_llm
@@ -202,7 +202,11 @@ class KnowledgeBase:
         return self.answers.ask(question, k, as_of, sources, on_token)
 
     def documents(self) -> list[SourceRecord]:
-        return sorted(self.store.sources().values(), key=lambda r: r.source)
+        """Every source, with the other sources that hold the same article (its copies)."""
+        records = self.store.sources()
+        copies = self.store.copies.copies_of(list(records))
+        return [replace(records[name], copies=tuple(c for c in copies[name] if c in records))
+                for name in sorted(records)]
 
     def _record(self, source: str) -> SourceRecord:
         record = self.store.sources().get(source)

@@ -61,6 +61,7 @@ class SourceRecord:
     chunks: int
     expected: int
     url: str | None = None
+    copies: tuple[str, ...] = ()  # other sources holding the same article
 
     @property
     def complete(self) -> bool:
@@ -69,7 +70,7 @@ class SourceRecord:
     def summary(self) -> dict[str, Any]:
         return {"source": self.source, "title": self.title, "published": self.published,
                 "outlet": self.outlet, "chunks": self.chunks, "sha256": self.sha256,
-                "url": self.url}
+                "url": self.url, "copies": list(self.copies)}
 
 
 @dataclass(frozen=True)

@@ -156,10 +156,15 @@ class HybridRetriever:
         if timely:
             fused = fuse(rankings + timely)
 
+        # One copy of a syndicated story: the best-ranked source speaks for its group.
+        group_of = self.store.copies.groups(list({found[cid].source for cid in fused}))
+        speaker: dict[str, str] = {}
         chosen: list[Hit] = []
         per_source: dict[str, int] = defaultdict(int)
         for chunk_id, score in fused.items():
             source = found[chunk_id].source
+            if speaker.setdefault(group_of[source], source) != source:
+                continue
             if per_source[source] < self.settings.per_source:
                 chosen.append(Hit(found[chunk_id], score))
                 per_source[source] += 1

@@ -202,6 +202,12 @@ class IngestSettings(_Section):
     max_file_bytes: int = _env(
         "RAG_MAX_FILE_BYTES", "Largest article file accepted, in bytes.", 5_000_000, ge=1
     )
+    copy_threshold: float = _env(
+        "RAG_COPY_THRESHOLD",
+        "Articles whose word-trigram sets overlap at least this much (Jaccard, estimated "
+        "with MinHash) are copies of one story (0-1; see `make bench-copies`).",
+        0.3, gt=0, le=1,
+    )
     batch_chunks: int = _env(
         "RAG_INGEST_BATCH",
         "Chunks embedded and written together; larger batches embed faster, smaller ones "

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from urllib.parse import urlparse
 
+from rag.copies import CopyIndex
 from rag.embeddings import Embedder
 from rag.errors import BackendUnavailableError, EmbeddingMismatchError, StoreError
 from rag.lexical import LexicalIndex
@@ -35,6 +36,8 @@ class ChunkStore:
         self._client: Any = None
         self._collection: Any = None
         self._lexical_index = LexicalIndex(settings.data_dir / f"lexical-{self.name}.sqlite3")
+        self.copies = CopyIndex(settings.data_dir / f"copies-{self.name}.sqlite3",
+                                settings.ingest.copy_threshold)
         self._lexical_checked = False
 
     # -- opening -----------------------------------------------------------------------------
@@ -198,6 +201,8 @@ class ChunkStore:
         # The lexical index first: killed in between, the chunks are still listed (and a
         # repeated delete or ingest finishes the job), never searchable yet unlisted.
         self.lexical().delete_source(source, keep_key)
+        if keep_key is None:
+            self.copies.remove(source)
         collection = self.collection()
         if collection is not None:
             where: dict[str, Any] = {"source": source}

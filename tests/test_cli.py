@@ -25,7 +25,7 @@ def test_documents_json_contract(rag: Rag, seeds: Path) -> None:
     assert set(by_source) == {NEWER_SEED, OLDER_SEED}
     newer = by_source[NEWER_SEED]
     assert set(newer) == {"source", "title", "published", "outlet", "chunks", "sha256",
-                         "url"}
+                         "url", "copies"}
     assert newer["title"] == ("Iraqs Joint Operations with Coalition Resume as US Seeks Nod "
                               "for Air Defenses")
     assert newer["published"] == "2020-01-30"

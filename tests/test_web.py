@@ -9,12 +9,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
+from eval.newssite import NewsSite, news_site, story
 from rag.errors import FetchError, ForbiddenAddressError
 from rag.knowledge_base import KnowledgeBase
 from rag.settings import Settings
 from rag.webpage import source_name
-from tests.conftest import NEWER_SEED, OLDER_SEED
-from tests.newssite import NewsSite, news_site, seed_story
+from tests.conftest import NEWER_SEED, OLDER_SEED, SEEDS
 
 NEWER_PAGE = f"/world/{Path(NEWER_SEED).stem}.html"
 OLDER_PAGE = f"/world/{Path(OLDER_SEED).stem}.html"
@@ -22,7 +22,7 @@ OLDER_PAGE = f"/world/{Path(OLDER_SEED).stem}.html"
 
 @pytest.fixture
 def site() -> Iterator[NewsSite]:
-    with news_site() as running:
+    with news_site([SEEDS / NEWER_SEED, SEEDS / OLDER_SEED]) as running:
         yield running
 
 
@@ -41,7 +41,7 @@ def test_a_page_is_kept_as_a_snapshot_with_its_metadata(web_kb: KnowledgeBase,
     [record] = web_kb.documents()
     assert (record.source, record.url, record.published) == (sources[0], url, "2020-01-16")
     assert record.title == "Iraq denies resuming joint ops with US-led coalition"
-    assert record.outlet == seed_story(OLDER_SEED)[2]  # the page's og:site_name
+    assert record.outlet == story(SEEDS / OLDER_SEED)[2]  # the page's og:site_name
     document = web_kb.document(record.source)
     assert document.text is not None and "Abdulkarim Khalaf" in document.text
     for furniture in ("Most read", "newsletter", "All rights reserved", "Subscribe"):

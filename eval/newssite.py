@@ -1,9 +1,10 @@
-"""A small news site on 127.0.0.1 for the fetch and feed tests: article pages laid out like
-real ones (navigation, byline, related links, footer), an RSS and an Atom feed, and the
-ways a site goes wrong (404, a slow answer, a binary body, a redirect loop, a huge page).
+"""A small news site on 127.0.0.1 for the fetch and feed tests and the URL ingest benchmark:
+article pages laid out like real ones (navigation, byline, related links, footer), RSS and
+Atom feeds, and the ways a site goes wrong (404, a slow answer, a binary body, a redirect
+loop, a huge page).
 
-Pages are built from the seeds' text and a few short stories written here; the test
-changes them between polls through `NewsSite.publish`.
+Pages are built from article files (the seeds, the MultiHop corpus) and a few short
+stories written here; a test changes them between polls through `page` and `publish`.
 """
 
 from __future__ import annotations
@@ -12,15 +13,14 @@ import html
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from email.utils import format_datetime
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from rag.articles import read_article
-from tests.conftest import NEWER_SEED, OLDER_SEED, SEEDS
 
 STORIES = {
     "harbour-spill": ("Oil spill closes the harbour", "2021-05-02", "Port Wire",
@@ -34,13 +34,12 @@ STORIES = {
 }
 
 
-def seed_story(name: str) -> tuple[str, str, str, list[str]]:
-    """Title, date, outlet and paragraphs of a seed, as its page would show them."""
-    article = read_article(SEEDS / name)
-    assert article.published is not None
+def story(path: Path) -> tuple[str, str, str, list[str]]:
+    """Title, date, outlet and paragraphs of an article file, as its page would show them."""
+    article = read_article(path)
+    day = article.published.isoformat() if article.published else "2020-01-01"
     paragraphs = [p.strip() for p in article.body_text.split("\n") if p.strip()]
-    return article.title, article.published.isoformat(), article.outlet or "World Desk", \
-        paragraphs
+    return article.title, day, article.outlet or "World Desk", paragraphs
 
 
 def article_page(title: str, day: str, outlet: str, paragraphs: list[str]) -> str:
@@ -122,10 +121,8 @@ class NewsSite:
                 for key, value in reply.headers.items():
                     self.send_header(key, value)
                 self.end_headers()
-                try:
+                with suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(reply.body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             def log_message(self, *_: object) -> None:
                 pass
@@ -158,15 +155,17 @@ def _atom(base: str, entries: list[tuple[str, str, str]]) -> str:
 
 
 @contextmanager
-def news_site() -> Iterator[NewsSite]:
+def news_site(articles: list[Path] = ()) -> Iterator[NewsSite]:  # type: ignore[assignment]
+    """The site, serving each article file at `/world/<stem>.html` and the stories written
+    here at `/news/<slug>.html`, until the block ends."""
     site = NewsSite()
     server = ThreadingHTTPServer(("127.0.0.1", 0), site._handler())
     server.daemon_threads = True
     site.url = f"http://127.0.0.1:{server.server_address[1]}"
-    for name in (NEWER_SEED, OLDER_SEED):
-        site.page(f"/world/{Path(name).stem}.html", *seed_story(name))
-    for slug, story in STORIES.items():
-        site.page(f"/news/{slug}.html", *story)
+    for path in articles:
+        site.page(f"/world/{path.stem}.html", *story(path))
+    for slug, written in STORIES.items():
+        site.page(f"/news/{slug}.html", *written)
     site.replies["/slow.html"] = Reply(body=b"<p>late</p>", delay_s=3.0)
     site.replies["/photo.jpg"] = Reply(content_type="image/jpeg", body=b"\xff\xd8\xff" * 100)
     site.replies["/loop"] = Reply(302, "text/plain", headers={"Location": "/loop"})
