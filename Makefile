@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 .PHONY: install run test lint bench-ingest bench-retrieval bench-answer bench-api bench-verifier \
-	bench-disagreement bench-scale
+	bench-disagreement bench-scale bench-copies bench-fetch
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,14 @@ bench-api: install
 # Synthetic archives of 10k and 100k chunks from the MultiHop corpus; about 15 minutes.
 bench-scale: install
 	$(BIN)/python eval/benchmarks/scale.py --sizes 10k,100k
+
+# Syndicated-copy grouping on the MultiHop corpus with synthetic copies; under a minute.
+bench-copies: install
+	$(BIN)/python eval/benchmarks/copies.py
+
+# URL ingest from a local site serving the MultiHop corpus as pages; about 4 minutes.
+bench-fetch: install
+	$(BIN)/python eval/benchmarks/fetch_speed.py
 
 bench-verifier: install
 	$(BIN)/python eval/benchmarks/verifier_accuracy.py

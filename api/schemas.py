@@ -107,10 +107,26 @@ class AnswerOut(BaseModel):
     timings: dict[str, int | float]
 
 
+class ReportOut(BaseModel):
+    source: str
+    title: str
+    outlet: str | None
+    published: str | None
+    url: str | None
+    cited: list[int] = Field(description="Numbers of the citations that quote this report.")
+
+
 class SummaryOut(BaseModel):
     summary: str
     refused: bool
     citations: list[CitationOut]
+    reports: list[ReportOut] = Field(
+        default_factory=list,
+        description="Of a topic or several articles: the reports in date order.")
+    conflicts: list[ConflictOut] = Field(
+        default_factory=list,
+        description="Of a topic or several articles: where a later report updates an "
+                    "earlier one, or reports contradict each other.")
     backend: Backend
     timings: dict[str, int | float]
 

@@ -142,9 +142,10 @@ class FeedRegistry:
         return found
 
     def get(self, feed: str | int) -> Feed:
-        column = "id" if str(feed).isdigit() else "url"
+        by_id = str(feed).isdigit()
         row = self._connection().execute(
-            f"SELECT {_FEED_COLUMNS} FROM feeds WHERE {column} = ?", (feed,)).fetchone()
+            f"SELECT {_FEED_COLUMNS} FROM feeds WHERE "
+            + ("CAST(id AS TEXT) = ?" if by_id else "url = ?"), (str(feed),)).fetchone()
         if row is None:
             raise FeedNotFoundError(str(feed))
         return Feed(*row)

@@ -16,7 +16,8 @@ from rag.answer import Answer, AnswerChain
 from rag.articles import parse_article_bytes
 from rag.embeddings import Embedder, make_embedder
 from rag.embeddings.cached import CachedEmbedder
-from rag.errors import ArticleError, ConfigError, RagError, SourceNotFoundError
+from rag.errors import (ArticleError, ConfigError, FetchError, ForbiddenAddressError, RagError,
+                        SourceNotFoundError)
 from rag.feeds import Feed, FeedRegistry
 from rag.fetch import check_address, fetch
 from rag.ingest import Ingestor, IngestReport, SourceFile
@@ -185,8 +186,14 @@ class KnowledgeBase:
         return FeedRegistry(self.settings.data_dir / "feeds.sqlite3")
 
     def add_feed(self, url: str, every_s: int | None = None) -> Feed:
-        """Follow a feed (checked like any fetched address); polled when next due."""
-        check_address(url, self.settings.fetch.allow_private)
+        """Follow a feed; polled when next due. An address the service may not fetch is
+        refused; one that does not resolve now is followed (its polls say why they fail)."""
+        try:
+            check_address(url, self.settings.fetch.allow_private)
+        except ForbiddenAddressError:
+            raise
+        except FetchError:
+            pass
         return self.feeds.add(url, every_s or self.settings.fetch.feed_every_s)
 
     def poll_feeds(self, due_only: bool = False, progress: bool = False) -> list[PollResult]:

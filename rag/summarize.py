@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from rag.citations import Citation, cite, split_answer, with_markers
+from rag.conflicts import Conflict, find_conflicts
 from rag.context import Passage, cosine, group_by_source, select_passages, sentences_of
 from rag.embeddings import Embedder
 from rag.errors import MalformedReplyError, SourceNotFoundError
@@ -49,6 +50,22 @@ class Plan:
     topic: str | None = None
 
 
+@dataclass(frozen=True)
+class Report:
+    """One article a summary of several draws on, with the citations that quote it."""
+
+    source: str
+    title: str
+    outlet: str | None
+    published: str | None
+    url: str | None
+    cited: tuple[int, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "title": self.title, "outlet": self.outlet,
+                "published": self.published, "url": self.url, "cited": list(self.cited)}
+
+
 @dataclass
 class Summary:
     summary: str
@@ -56,10 +73,16 @@ class Summary:
     backend: dict[str, str]
     timings: dict[str, float | int] = field(default_factory=dict)
     refused: bool = False
+    # Of a topic or of several articles: the reports in date order (undated last), and
+    # where a later one updates or contradicts an earlier one.
+    reports: list[Report] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"summary": self.summary, "refused": self.refused,
                 "citations": [c.as_dict() for c in self.citations],
+                "reports": [r.as_dict() for r in self.reports],
+                "conflicts": [c.as_dict() for c in self.conflicts],
                 "backend": self.backend, "timings": self.timings}
 
 
@@ -184,7 +207,12 @@ class Summarizer:
                            self.backend, timings, refused=True)
         if plan.bullets:
             text = "\n".join(f"- {sentence}" for sentence in split_answer(text))
-        return Summary(text, citations, self.backend, timings)
+        if not (plan.several or plan.topic):
+            return Summary(text, citations, self.backend, timings)
+        return Summary(text, citations, self.backend, timings,
+                       reports=reports_of(passages, citations),
+                       conflicts=find_conflicts(passages,
+                                                self.settings.retrieval.min_relevance))
 
     def _extractive(self, passages: list[Passage], plan: Plan) -> str:
         chosen = sorted(passages, key=lambda p: -p.relevance)[:plan.sentences]
@@ -228,6 +256,19 @@ class Summarizer:
         usage[0] += completion.prompt_tokens
         usage[1] += completion.completion_tokens
         return written(value, numbers)
+
+
+def reports_of(passages: list[Passage], citations: list[Citation]) -> list[Report]:
+    """The articles behind `passages`, oldest first (undated last), each with the numbers
+    of the citations that quote it."""
+    cited: dict[str, list[int]] = {}
+    for citation in citations:
+        cited.setdefault(citation.passage.source, []).append(citation.n)
+    first = {p.source: p for p in reversed(passages)}
+    ordered = sorted(first.values(), key=lambda p: (p.published is None, p.published or "",
+                                                    p.source))
+    return [Report(p.source, p.chunk.title, p.outlet, p.published, p.chunk.url,
+                   tuple(cited.get(p.source, ()))) for p in ordered]
 
 
 def _restates(passage: Passage, kept: list[Passage]) -> bool:

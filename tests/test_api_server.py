@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -90,7 +91,9 @@ def test_concurrent_upload_and_delete_of_one_source(server: str) -> None:
     assert {NEWER_SEED, OLDER_SEED} <= set(listed)
 
 
-def test_web_page_answers_and_opens_a_cited_passage(server: str) -> None:
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Headless Chromium through chromedriver."""
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         message = "needs Debian's chromium and chromium-driver (.ci/run installs them)"
         if os.environ.get("RAG_TEST_REQUIRE_BROWSER"):
@@ -98,58 +101,125 @@ def test_web_page_answers_and_opens_a_cited_passage(server: str) -> None:
         pytest.skip(message)
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--window-size=1280,900"):
+                 "--disable-sync", "--no-first-run", "--window-size=1280,900",
+                 "--force-device-scale-factor=1"):
         options.add_argument(flag)
-    browser = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     try:
-        browser.get(f"{server}/")
-        WebDriverWait(browser, 20).until(
-            lambda b: len(b.find_elements(By.CSS_SELECTOR, "#documents li")) >= 2)
-        browser.find_element(By.ID, "question").send_keys(CONFLICT_Q)
-        browser.find_element(By.ID, "ask").click()
-        WebDriverWait(browser, 60).until(
-            lambda b: b.find_elements(By.CSS_SELECTOR, "#citations button.citation"))
-        assert "joint operations" in browser.find_element(By.ID, "answer").text
-        conflict = browser.find_element(By.ID, "conflict")
-        assert conflict.is_displayed()
-        assert "A later report updates an earlier one" in conflict.text
-        sides = [li.text for li in conflict.find_elements(By.CSS_SELECTOR, "li.conflict-side")]
-        assert len(sides) == 2 and "2020-01-16" in sides[0] and "2020-01-30" in sides[1]
-        assert "denied reports" in sides[0] and sides[1].endswith("(most recent)")
-
-        older = next(button for button in
-                     browser.find_elements(By.CSS_SELECTOR, "#citations button.citation")
-                     if button.text == "Iraq denies resuming joint ops with US-led coalition")
-        older.click()
-        WebDriverWait(browser, 20).until(
-            lambda b: b.find_element(By.CSS_SELECTOR, "#passage-text mark").is_displayed())
-        meta = browser.find_element(By.ID, "passage-meta").text
-        assert "SpaceWar.com (AFP)" in meta and "2020-01-16" in meta
-        highlighted = browser.find_element(By.CSS_SELECTOR, "#passage-text mark").text
-        assert "denied reports" in highlighted
-        browser.find_element(By.CSS_SELECTOR, "#passage button.close").click()
-
-        # Tick both articles in the list, then summarize them as one story.
-        summarize = browser.find_element(By.ID, "summarize")
-        assert not summarize.is_enabled()
-        for box in browser.find_elements(By.CSS_SELECTOR, "#documents input.pick"):
-            box.click()
-        summarize.click()
-        WebDriverWait(browser, 60).until(
-            lambda b: not b.find_element(By.ID, "answer").text.startswith("Summarizing"))
-        titles = {b.text for b in
-                  browser.find_elements(By.CSS_SELECTOR, "#citations button.citation")}
-        assert titles >= {"Iraq denies resuming joint ops with US-led coalition"}
-        assert len(titles) == 2 and "2020-01-16" in browser.find_element(By.ID, "answer").text
+        yield driver
     finally:
-        browser.quit()
+        driver.quit()
+
+
+def test_web_page_answers_and_opens_a_cited_passage(server: str, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{server}/")
+    WebDriverWait(browser, 20).until(
+        lambda b: len(b.find_elements(By.CSS_SELECTOR, "#documents li")) >= 2)
+    browser.find_element(By.ID, "question").send_keys(CONFLICT_Q)
+    browser.find_element(By.ID, "ask").click()
+    WebDriverWait(browser, 60).until(
+        lambda b: b.find_elements(By.CSS_SELECTOR, "#citations button.citation"))
+    assert "joint operations" in browser.find_element(By.ID, "answer").text
+    conflict = browser.find_element(By.ID, "conflict")
+    assert conflict.is_displayed()
+    assert "A later report updates an earlier one" in conflict.text
+    sides = [li.text for li in conflict.find_elements(By.CSS_SELECTOR, "li.conflict-side")]
+    assert len(sides) == 2 and "2020-01-16" in sides[0] and "2020-01-30" in sides[1]
+    assert "denied reports" in sides[0] and sides[1].endswith("(most recent)")
+
+    older = next(button for button in
+                 browser.find_elements(By.CSS_SELECTOR, "#citations button.citation")
+                 if button.text == "Iraq denies resuming joint ops with US-led coalition")
+    older.click()
+    WebDriverWait(browser, 20).until(
+        lambda b: b.find_element(By.CSS_SELECTOR, "#passage-text mark").is_displayed())
+    meta = browser.find_element(By.ID, "passage-meta").text
+    assert "SpaceWar.com (AFP)" in meta and "2020-01-16" in meta
+    highlighted = browser.find_element(By.CSS_SELECTOR, "#passage-text mark").text
+    assert "denied reports" in highlighted
+    browser.find_element(By.CSS_SELECTOR, "#passage button.close").click()
+
+    # Tick both articles in the list, then summarize them as one story.
+    summarize = browser.find_element(By.ID, "summarize")
+    assert not summarize.is_enabled()
+    for box in browser.find_elements(By.CSS_SELECTOR, "#documents input.pick"):
+        box.click()
+    summarize.click()
+    WebDriverWait(browser, 60).until(
+        lambda b: not b.find_element(By.ID, "answer").text.startswith("Summarizing"))
+    titles = {b.text for b in
+              browser.find_elements(By.CSS_SELECTOR, "#citations button.citation")}
+    assert titles >= {"Iraq denies resuming joint ops with US-led coalition"}
+    assert len(titles) == 2 and "2020-01-16" in browser.find_element(By.ID, "answer").text
+
+
+def test_web_page_timeline_of_a_topic(server: str, browser: Any, tmp_path: Path) -> None:
+    """The seeds' topic as a timeline: both reports in date order with the update marked
+    between them, checked in the DOM and in a screenshot of the view."""
+    from PIL import Image
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{server}/")
+    browser.find_element(By.ID, "topic").send_keys(
+        "joint operations between Iraq and the US-led coalition")
+    browser.find_element(By.ID, "timeline-button").click()
+    WebDriverWait(browser, 90).until(
+        lambda b: len(b.find_elements(By.CSS_SELECTOR, "#timeline li.report")) >= 2)
+    view = browser.find_element(By.ID, "timeline-view")
+    browser.execute_script("arguments[0].scrollIntoView()", view)
+    reports = browser.find_elements(By.CSS_SELECTOR, "#timeline li.report")
+    dates = [r.get_attribute("data-published") for r in reports]
+    assert dates == ["2020-01-16", "2020-01-30"]
+    assert [r.get_attribute("data-source") for r in reports] == [OLDER_SEED, NEWER_SEED]
+    [mark] = browser.find_elements(By.CSS_SELECTOR, "#timeline li.mark")
+    assert "mark-update" in mark.get_attribute("class")
+    assert "A later report updates an earlier one" in mark.text
+    tops = [reports[0].rect["y"], mark.rect["y"], reports[1].rect["y"]]
+    assert tops == sorted(tops) and len(set(tops)) == 3
+    # Each report carries the summary sentences that cite it, markers opening the passage.
+    assert "denied" in reports[0].text
+    assert reports[1].find_elements(By.CSS_SELECTOR, "ul.sentences button.marker")
+
+    shot = tmp_path / "timeline.png"
+    assert view.screenshot(str(shot))
+    image = Image.open(shot).convert("RGB")
+    origin = view.rect
+
+    def rows_with(colour: tuple[int, int, int]) -> list[int]:
+        pixels = image.load()
+        return [y for y in range(image.height)
+                if any(pixels[x, y] == colour for x in range(0, image.width, 2))]
+
+    dots = rows_with((0x25, 0x57, 0xD6))  # the report markers (and links) in accent blue
+    marked = rows_with((0xFF, 0xF6, 0xE0))  # the update mark's background
+    older_y, mark_y, newer_y = (round(t - origin["y"]) for t in tops)
+    assert any(older_y <= y < mark_y for y in dots) and any(y >= newer_y for y in dots)
+    assert marked and mark_y - 2 <= min(marked) and max(marked) < newer_y + 2
+
+
+def test_web_page_shows_a_failing_feed_in_words(server: str, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{server}/")
+    browser.find_element(By.ID, "feed-url").send_keys("http://feeds.invalid/rss.xml")
+    browser.find_element(By.CSS_SELECTOR, "#feed-form button").click()
+    WebDriverWait(browser, 30).until(
+        lambda b: b.find_elements(By.CSS_SELECTOR, "#feeds .feed-error"))
+    error = browser.find_element(By.CSS_SELECTOR, "#feeds .feed-error").text
+    assert error.startswith("Last poll failed:") and "cannot resolve feeds.invalid" in error
+    assert httpx.get(f"{server}/feeds").json()[0]["last_error"]
+    private = httpx.post(f"{server}/feeds", json={"url": f"{server}/feed.xml"})
+    assert private.status_code == 403
 
 
 def test_schemathesis_finds_no_server_errors(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
-// The web page: ask (streamed), summarize chosen articles, show cited passages, manage
-// articles. No framework.
+// The web page: ask (streamed), summarize an article or chosen articles, a topic as a
+// timeline, show cited passages, manage articles and feeds. No framework.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -89,9 +89,12 @@ function startResult() {
 }
 
 // One story from the articles ticked in the list, shown like an answer.
-async function summarizeSelected() {
+function summarizeSelected() {
   const sources = [...document.querySelectorAll("#documents input.pick:checked")].map((box) => box.value);
-  if (!sources.length) return;
+  if (sources.length) summarize(sources);
+}
+
+async function summarize(sources) {
   startResult();
   $("answer").textContent = `Summarizing ${sources.length} article(s)…`;
   $("summarize").disabled = true;
@@ -210,6 +213,18 @@ async function loadDocuments() {
     meta.className = "muted small";
     meta.textContent = [doc.published || "undated", doc.outlet, doc.source].filter(Boolean).join(" · ");
     about.append(title, meta);
+    if (doc.copies && doc.copies.length) {
+      const copies = document.createElement("div");
+      copies.className = "muted small copies";
+      copies.textContent = `Same article as: ${doc.copies.join(", ")}`;
+      about.append(copies);
+    }
+    const brief = document.createElement("button");
+    brief.className = "link small summarize-one";
+    brief.textContent = "Summary";
+    brief.title = `Summarize ${doc.title}`;
+    brief.addEventListener("click", () => summarize([doc.source]));
+    about.append(brief);
     const remove = document.createElement("button");
     remove.className = "danger";
     remove.textContent = "×";
@@ -240,6 +255,187 @@ async function upload(event) {
   loadDocuments();
 }
 
+async function addPage(event) {
+  event.preventDefault();
+  const url = $("url").value.trim();
+  if (!url) return;
+  $("upload-status").textContent = `Fetching ${url}…`;
+  const response = await fetch("/documents/url", {
+    method: "POST", headers: headers({ "Content-Type": "application/json" }),
+    body: JSON.stringify({ url }),
+  });
+  if (!response.ok) { $("upload-status").textContent = `Could not add the page: ${await failure(response)}`; return; }
+  const report = await response.json();
+  $("upload-status").textContent = report.added ? `Added ${report.sources[0]}.` :
+    report.updated ? `Updated ${report.sources[0]}.` : `${report.sources[0]} is unchanged.`;
+  $("url").value = "";
+  loadDocuments();
+}
+
+// -- feeds: what is followed, when it was last polled, and what went wrong, in words ------
+
+async function loadFeeds() {
+  const response = await fetch("/feeds", { headers: headers() });
+  if (!response.ok) { $("feeds").replaceChildren(await failure(response)); return; }
+  const items = (await response.json()).map((feed) => {
+    const item = document.createElement("li");
+    item.className = "feed";
+    const name = document.createElement("div");
+    name.className = "title";
+    name.textContent = feed.title || feed.url;
+    const state = document.createElement("div");
+    state.className = "muted small";
+    state.textContent = (feed.last_poll ? `Last polled ${feed.last_poll.replace("T", " ")}` : "Not polled yet") +
+      ` · added ${feed.added}, updated ${feed.updated}`;
+    item.append(name, state);
+    if (feed.last_error) {
+      const error = document.createElement("div");
+      error.className = "feed-error small";
+      error.textContent = `Last poll failed: ${feed.last_error}`;
+      item.append(error);
+    }
+    const remove = document.createElement("button");
+    remove.className = "danger small";
+    remove.textContent = "Stop following";
+    remove.addEventListener("click", async () => {
+      await fetch(`/feeds/${feed.id}`, { method: "DELETE", headers: headers() });
+      loadFeeds();
+    });
+    item.append(remove);
+    return item;
+  });
+  $("feeds").replaceChildren(...items);
+}
+
+async function followFeed(event) {
+  event.preventDefault();
+  const url = $("feed-url").value.trim();
+  if (!url) return;
+  const response = await fetch("/feeds", {
+    method: "POST", headers: headers({ "Content-Type": "application/json" }),
+    body: JSON.stringify({ url, every: $("feed-every").value }),
+  });
+  $("upload-status").textContent = response.ok ? `Following ${url}; polling it now…` :
+    `Could not follow the feed: ${await failure(response)}`;
+  if (!response.ok) return;
+  $("feed-url").value = "";
+  loadFeeds();
+  const polled = await fetch("/feeds/poll?due=true", { method: "POST", headers: headers() });
+  if (polled.ok) {
+    const results = await polled.json();
+    const added = results.reduce((sum, r) => sum + r.added, 0);
+    $("upload-status").textContent = `Polled: ${added} new article(s).`;
+  }
+  loadFeeds();
+  loadDocuments();
+}
+
+// -- a topic as a timeline: reports by date, the summary's sentences under the report
+// they cite, and updates or contradictions marked between the reports they connect ---------
+
+async function showTimeline(event) {
+  event.preventDefault();
+  const topic = $("topic").value.trim();
+  if (!topic) return;
+  $("timeline-view").hidden = false;
+  $("timeline-topic").textContent = `· ${topic}`;
+  $("timeline-status").textContent = "Summarizing the reports…";
+  $("timeline").replaceChildren();
+  $("timeline-button").disabled = true;
+  try {
+    const response = await fetch("/summarize", {
+      method: "POST", headers: headers({ "Content-Type": "application/json" }),
+      body: JSON.stringify({ topic, form: "timeline" }),
+    });
+    if (!response.ok) throw new Error(await failure(response));
+    renderTimeline(await response.json());
+  } catch (error) {
+    $("timeline-status").textContent = error.message;
+  } finally {
+    $("timeline-button").disabled = false;
+  }
+}
+
+// Summary sentences with the citation numbers each carries.
+function sentencesOf(summary) {
+  const found = [];
+  const pattern = /(.+?)((?:\s*\[\d+\])+)[.!?]?(?=\s|$)/gs;
+  for (const match of summary.matchAll(pattern)) {
+    const numbers = [...match[2].matchAll(/\d+/g)].map((m) => Number(m[0]));
+    found.push({ text: match[1].replace(/^\s*-\s*/, "").trim(), numbers });
+  }
+  return found;
+}
+
+function renderTimeline(summary) {
+  if (summary.refused) { $("timeline-status").textContent = summary.summary; return; }
+  $("timeline-status").textContent = `${summary.reports.length} report(s), oldest first.`;
+  const byNumber = new Map(summary.citations.map((c) => [c.n, c]));
+  const titles = new Map(summary.reports.map((r) => [r.source, r.title]));
+  const sentences = new Map(summary.reports.map((r) => [r.source, []]));
+  for (const sentence of sentencesOf(summary.summary)) {
+    const first = sentence.numbers.map((n) => byNumber.get(n)).find(Boolean);
+    if (first && sentences.has(first.source)) sentences.get(first.source).push(sentence);
+  }
+  const marksBefore = new Map(); // newer source -> conflicts that end at it
+  for (const conflict of summary.conflicts) {
+    const last = conflict.claims[conflict.claims.length - 1].source;
+    if (!marksBefore.has(last)) marksBefore.set(last, []);
+    marksBefore.get(last).push(conflict);
+  }
+  const items = [];
+  for (const report of summary.reports) {
+    for (const conflict of marksBefore.get(report.source) || []) items.push(markItem(conflict, titles));
+    const item = document.createElement("li");
+    item.className = "report";
+    item.dataset.source = report.source;
+    item.dataset.published = report.published || "";
+    const when = document.createElement("time");
+    when.textContent = report.published || "undated";
+    if (report.published) when.dateTime = report.published;
+    const title = document.createElement(report.url ? "a" : "span");
+    title.className = "report-title";
+    title.textContent = report.title;
+    if (report.url) title.href = report.url;
+    const outlet = document.createElement("span");
+    outlet.className = "muted small";
+    outlet.textContent = ` · ${report.outlet || report.source}`;
+    const list = document.createElement("ul");
+    list.className = "sentences";
+    for (const sentence of sentences.get(report.source)) {
+      const line = document.createElement("li");
+      line.append(sentence.text.replace(/^\d{4}-\d{2}-\d{2}:\s*/, "").replace(/^Undated:\s*/, ""), " ");
+      for (const n of sentence.numbers) {
+        const citation = byNumber.get(n);
+        if (!citation) continue;
+        const button = document.createElement("button");
+        button.className = "link marker";
+        button.textContent = `[${n}]`;
+        button.addEventListener("click", () => openPassage(citation));
+        line.append(button);
+      }
+      list.append(line);
+    }
+    item.append(when, title, outlet, list);
+    items.push(item);
+  }
+  $("timeline").replaceChildren(...items);
+}
+
+function markItem(conflict, titles) {
+  const item = document.createElement("li");
+  item.className = `mark mark-${conflict.kind}`;
+  const name = (c) => c.outlet || `“${titles.get(c.source) || c.source}”`;
+  const sides = conflict.claims.map((c) => `${name(c)}, ${c.published || "undated"}` +
+    (c.value && !["yes", "no"].includes(c.value) ? `: ${c.value}` : ""));
+  const heading = CONFLICT_HEADINGS[conflict.kind] || "Sources disagree";
+  const newest = conflict.claims.find((c) => c.source === conflict.newest);
+  const verdict = newest ? ` The ${newest.published} report is the most recent.` :
+    conflict.kind === "contradiction" ? " Nothing in the articles says which is right." : "";
+  item.textContent = `${heading}: ${sides.join(" → ")}.${verdict}`;
+  return item;
+}
+
 async function removeDocument(source) {
   if (!confirm(`Delete ${source} from the knowledge base?`)) return;
   const response = await fetch(`/documents/${encodeURIComponent(source)}`, { method: "DELETE", headers: headers() });
@@ -253,10 +449,14 @@ document.addEventListener("DOMContentLoaded", () => {
   $("ask-form").addEventListener("submit", ask);
   $("upload-form").addEventListener("submit", upload);
   $("summarize").addEventListener("click", summarizeSelected);
+  $("url-form").addEventListener("submit", addPage);
+  $("feed-form").addEventListener("submit", followFeed);
+  $("topic-form").addEventListener("submit", showTimeline);
   $("question").addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); $("ask-form").requestSubmit(); }
   });
   loadDocuments();
+  loadFeeds();
 });
 
 const CONFLICT_HEADINGS = {

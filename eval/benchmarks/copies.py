@@ -31,6 +31,7 @@ import numpy as np
 
 from rag.articles import read_article
 from rag.copies import CopyIndex, signature, similarity
+from rag.settings import load_settings
 
 DEFAULT_BENCH = Path(__file__).resolve().parents[2].parent / "shared/benchdata/multihop"
 THRESHOLDS = [round(t, 2) for t in np.arange(0.15, 0.95, 0.05)]
@@ -126,9 +127,16 @@ def main() -> None:
         print(f"{name} half at {best:.2f}: {len(chosen)} articles ({copies} copies), "
               f"pairwise precision {precision:.3f}, recall {recall:.3f}, "
               f"grouped in {seconds:.2f} s ({1000 * seconds / len(chosen):.1f} ms/article)")
-    precision, recall, seconds = grouped(items, best)
-    print(f"all 300 + {len(items) - 300} copies at {best:.2f}: precision {precision:.3f}, "
-          f"recall {recall:.3f}, grouped in {seconds:.2f} s")
+    default = load_settings({}).ingest.copy_threshold
+    for threshold in dict.fromkeys((best, default)):
+        precision, recall, seconds = grouped(items, threshold)
+        print(f"all 300 + {len(items) - 300} copies at {threshold:.2f}"
+              + (" (RAG_COPY_THRESHOLD)" if threshold == default else "")
+              + f": precision {precision:.3f}, recall {recall:.3f}, grouped in {seconds:.2f} s")
+    for name in ("test",):
+        precision, recall, _ = grouped(by_half[name], default)
+        print(f"{name} half at {default:.2f} (RAG_COPY_THRESHOLD): precision {precision:.3f}, "
+              f"recall {recall:.3f}")
 
 
 if __name__ == "__main__":
