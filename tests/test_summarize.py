@@ -15,7 +15,9 @@ from tests.test_answer import assert_quotes_are_exact
 def test_article_summary_cites_only_that_article(extractive: KnowledgeBase,  # noqa: F811
                                                  seeds: Path) -> None:
     summary = extractive.summarize(source=OLDER_SEED).as_dict()
-    assert set(summary) == {"summary", "refused", "citations", "backend", "timings"}
+    assert set(summary) == {"summary", "refused", "citations", "reports", "conflicts", "backend",
+                            "timings"}
+    assert summary["reports"] == [] and summary["conflicts"] == []  # one article: no timeline
     assert summary["refused"] is False
     assert {c["source"] for c in summary["citations"]} == {OLDER_SEED}
     assert len(summary["citations"]) >= 2
