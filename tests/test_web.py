@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -220,3 +221,27 @@ def test_feeds_over_the_cli_and_http(web_kb: KnowledgeBase, site: NewsSite,
 def test_fetch_errors_are_article_errors() -> None:
     # A fetch failure is a per-item failure like a bad file, never a service failure.
     assert issubclass(FetchError, Exception) and issubclass(ForbiddenAddressError, FetchError)
+
+
+def test_the_server_polls_due_feeds_in_the_background(web_kb: KnowledgeBase,
+                                                      site: NewsSite) -> None:
+    from rag.polling import BackgroundPolling
+
+    feed = site.publish("/rss.xml", [("Spill", "/news/harbour-spill.html", "2021-05-02")])
+    web_kb.add_feed(feed)
+    site.replies["/slow-feed.xml"] = site.replies["/slow.html"]  # fails after its timeout
+    web_kb.add_feed(site.url + "/slow-feed.xml")
+    polling = BackgroundPolling(web_kb, check_every_s=0.1)
+    polling.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not web_kb.documents() and time.monotonic() < deadline:
+            # Reads go on while the poller fetches and writes.
+            assert web_kb.search("tanker Kestrel", k=1) is not None
+            time.sleep(0.05)
+    finally:
+        polling.stop()
+    assert [d.url for d in web_kb.documents()] == [site.url + "/news/harbour-spill.html"]
+    states = {f.url: f for f in web_kb.feeds.all()}
+    assert states[feed].polls >= 1 and states[feed].last_error is None
+    assert "within 1.5 s" in (states[site.url + "/slow-feed.xml"].last_error or "")
