@@ -15,14 +15,13 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from rag.errors import StoreError
+from rag.sqlite import Connections, rows_in, transaction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS signatures (
@@ -88,28 +87,17 @@ class CopyIndex:
     def __init__(self, path: Path, threshold: float) -> None:
         self.path = path
         self.threshold = threshold
-        self._local = threading.local()
+        self._connections = Connections(path, SCHEMA, "copy index")
 
     def _connection(self) -> sqlite3.Connection:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-                connection.execute("PRAGMA journal_mode=WAL")
-                connection.executescript(SCHEMA)
-            except sqlite3.Error as exc:
-                raise StoreError(f"cannot open the copy index at {self.path}: {exc}") from exc
-            self._local.connection = connection
-        return connection
+        return self._connections.get()
 
     def add(self, source: str, key: str, text: str) -> str:
         """Record a source's article (replacing what it was); returns its group."""
         hashes = signature(text)
         groupable = len(_WORD.findall(text)) >= MIN_WORDS
         connection = self._connection()
-        connection.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(connection):
             self._remove(connection, source)
             group = (self._group_for(connection, hashes) if groupable else None) or source
             connection.execute("INSERT INTO signatures VALUES (?, ?, ?, ?)",
@@ -117,10 +105,6 @@ class CopyIndex:
             if groupable:
                 connection.executemany("INSERT INTO bands VALUES (?, ?)",
                                        [(band, source) for band in bands(hashes)])
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
         return group
 
     def _group_for(self, connection: sqlite3.Connection, hashes: np.ndarray) -> str | None:
@@ -138,43 +122,24 @@ class CopyIndex:
 
     def remove(self, source: str) -> None:
         connection = self._connection()
-        connection.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(connection):
             self._remove(connection, source)
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
 
     @staticmethod
     def _remove(connection: sqlite3.Connection, source: str) -> None:
         connection.execute("DELETE FROM bands WHERE source = ?", (source,))
         connection.execute("DELETE FROM signatures WHERE source = ?", (source,))
 
-    def keys(self, sources: Iterable[str] | None = None) -> dict[str, str]:
+    def keys(self, sources: Iterable[str]) -> dict[str, str]:
         """The ingest key each source's signature was made from."""
-        connection = self._connection()
-        if sources is None:
-            return dict(connection.execute("SELECT source, key FROM signatures"))
-        found: dict[str, str] = {}
-        names = list(sources)
-        for offset in range(0, len(names), 500):
-            batch = names[offset : offset + 500]
-            found.update(connection.execute(
-                "SELECT source, key FROM signatures WHERE source IN "
-                f"({','.join('?' * len(batch))})", batch))
-        return found
+        return dict(rows_in(self._connection(),
+                            "SELECT source, key FROM signatures WHERE source IN ({})", sources))
 
     def groups(self, sources: Sequence[str]) -> dict[str, str]:
         """Each source's group (its own name when it has no copies or is not indexed)."""
         found = {source: source for source in sources}
-        names = list(found)
-        connection = self._connection()
-        for offset in range(0, len(names), 500):
-            batch = names[offset : offset + 500]
-            found.update(connection.execute(
-                "SELECT source, grp FROM signatures WHERE source IN "
-                f"({','.join('?' * len(batch))})", batch))
+        found.update(rows_in(self._connection(),
+                             "SELECT source, grp FROM signatures WHERE source IN ({})", found))
         return found
 
     def copies_of(self, sources: Sequence[str]) -> dict[str, list[str]]:

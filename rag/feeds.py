@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rag.errors import ConfigError, RagError, SourceNotFoundError, StoreError
+from rag.errors import ConfigError, RagError, SourceNotFoundError
+from rag.sqlite import Connections
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feeds (
@@ -110,21 +110,10 @@ class FeedRegistry:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
+        self._connections = Connections(path, SCHEMA, "feed list")
 
     def _connection(self) -> sqlite3.Connection:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-                connection.execute("PRAGMA journal_mode=WAL")
-                connection.execute("PRAGMA foreign_keys=ON")
-                connection.executescript(SCHEMA)
-            except sqlite3.Error as exc:
-                raise StoreError(f"cannot open the feed list at {self.path}: {exc}") from exc
-            self._local.connection = connection
-        return connection
+        return self._connections.get()
 
     # -- the list ----------------------------------------------------------------------------
 

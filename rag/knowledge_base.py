@@ -16,8 +16,14 @@ from rag.answer import Answer, AnswerChain
 from rag.articles import parse_article_bytes
 from rag.embeddings import Embedder, make_embedder
 from rag.embeddings.cached import CachedEmbedder
-from rag.errors import (ArticleError, ConfigError, FetchError, ForbiddenAddressError, RagError,
-                        SourceNotFoundError)
+from rag.errors import (
+    ArticleError,
+    ConfigError,
+    FetchError,
+    ForbiddenAddressError,
+    RagError,
+    SourceNotFoundError,
+)
 from rag.feeds import Feed, FeedRegistry
 from rag.fetch import check_address, fetch
 from rag.ingest import Ingestor, IngestReport, SourceFile

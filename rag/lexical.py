@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import math
 import sqlite3
-import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from rag.errors import StoreError
 from rag.records import StoredChunk
+from rag.sqlite import Connections, rows_in, transaction
 from rag.terms import terms
 
 SCHEMA = """
@@ -72,7 +71,6 @@ CREATE TABLE IF NOT EXISTS facts (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 FIELDS = ("source", "path", "title", "published", "outlet", "chunk", "start", "end", "sha256",
           "key", "total", "embedding_model", "text", "url")
 COLUMNS = ", ".join(f'c."{name}"' for name in FIELDS)
-WRITE_BATCH = 500
 # Okapi BM25 as Lucene scores it, the ranking this index was measured with. FTS5's own
 # bm25() (k1 1.2, an idf that vanishes for common terms) only picks the candidates.
 K1, B = 1.5, 0.75
@@ -107,25 +105,10 @@ class LexicalIndex:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
-        self._ready = threading.Lock()
-        self._created = False
+        self._connections = Connections(path, SCHEMA, "lexical index", _add_missing_columns)
 
     def _connection(self) -> sqlite3.Connection:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-                connection.execute("PRAGMA journal_mode=WAL")
-                connection.execute("PRAGMA synchronous=NORMAL")
-                with self._ready:
-                    connection.executescript(SCHEMA)
-                    _add_missing_columns(connection)
-            except sqlite3.Error as exc:
-                raise StoreError(f"cannot open the lexical index at {self.path}: {exc}") from exc
-            self._local.connection = connection
-        return connection
+        return self._connections.get()
 
     # -- state -------------------------------------------------------------------------------
 
@@ -148,12 +131,8 @@ class LexicalIndex:
             rows = connection.execute(
                 "SELECT source, key, count(*) FROM chunks GROUP BY source, key").fetchall()
         else:
-            names = list(sources)
-            for offset in range(0, len(names), WRITE_BATCH):
-                batch = names[offset : offset + WRITE_BATCH]
-                rows += connection.execute(
-                    "SELECT source, key, count(*) FROM chunks WHERE source IN "
-                    f"({','.join('?' * len(batch))}) GROUP BY source, key", batch).fetchall()
+            rows = list(rows_in(connection, "SELECT source, key, count(*) FROM chunks "
+                                            "WHERE source IN ({}) GROUP BY source, key", sources))
         found: dict[str, tuple[set[str], int]] = {}
         for source, key, n in rows:
             keys, total = found.get(source, (set(), 0))
@@ -176,7 +155,7 @@ class LexicalIndex:
             rows.append((c.id, *(getattr(c, name) for name in FIELDS), indexed,
                          indexed.count(" ") + 1))
         columns = ", ".join(f'"{name}"' for name in ("id", *FIELDS, "body", "length"))
-        with _transaction(connection):
+        with transaction(connection):
             connection.executemany(
                 f"INSERT OR IGNORE INTO chunks ({columns}) "
                 f"VALUES ({', '.join('?' * (len(FIELDS) + 3))})", rows)
@@ -184,7 +163,7 @@ class LexicalIndex:
     def delete_source(self, source: str, keep_key: str | None = None) -> None:
         """Remove a source's chunks, or only those not built under `keep_key`."""
         connection = self._connection()
-        with _transaction(connection):
+        with transaction(connection):
             if keep_key is None:
                 connection.execute("DELETE FROM chunks WHERE source = ?", (source,))
             else:
@@ -205,7 +184,7 @@ class LexicalIndex:
         if not query_terms or k < 1:
             return []
         connection = self._connection()
-        with _transaction(connection, write=False):  # one snapshot for all three reads
+        with transaction(connection, write=False):  # one snapshot for all three reads
             chunks, total_terms = connection.execute(
                 "SELECT chunks, terms FROM totals").fetchone()
             unique = sorted(set(query_terms))
@@ -241,21 +220,6 @@ class LexicalIndex:
             scored.append((StoredChunk(*row[:-2]), score))
         scored.sort(key=lambda pair: -pair[1])
         return scored[:k]
-
-
-class _transaction:
-    """BEGIN ... COMMIT, rolled back on error. A writing one begins IMMEDIATE: it waits for
-    other writers; a reading one sees one snapshot throughout."""
-
-    def __init__(self, connection: sqlite3.Connection, write: bool = True) -> None:
-        self.connection = connection
-        self.write = write
-
-    def __enter__(self) -> None:
-        self.connection.execute("BEGIN IMMEDIATE" if self.write else "BEGIN")
-
-    def __exit__(self, kind: object, *_: object) -> None:
-        self.connection.execute("COMMIT" if kind is None else "ROLLBACK")
 
 
 def _add_missing_columns(connection: sqlite3.Connection) -> None:
