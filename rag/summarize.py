@@ -11,6 +11,7 @@ summaries combined.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -199,6 +200,8 @@ class Summarizer:
             # No sentence the model wrote is stated by the sentences it cites: the
             # articles' own best sentences, quoted, are a summary that is.
             text, citations = cite(self._extractive(passages, plan), passages, self.verifier)
+        elif text and self.llm is not None:
+            text, citations = filled(text, citations, passages, plan)
         timings = {"retrieve_ms": round(retrieve_ms, 1),
                    "generate_ms": round((time.perf_counter() - generate_started) * 1000, 1),
                    "prompt_tokens": usage[0], "completion_tokens": usage[1]}
@@ -256,6 +259,46 @@ class Summarizer:
         usage[0] += completion.prompt_tokens
         usage[1] += completion.completion_tokens
         return written(value, numbers)
+
+
+def filled(text: str, citations: list[Citation], passages: list[Passage], plan: Plan
+           ) -> tuple[str, list[Citation]]:
+    """The summary brought to its length with the articles' own best sentences, quoted.
+
+    The verifier drops a sentence no passage states (often one that fuses two
+    reports); the reader still asked for `plan.sentences`. The most relevant
+    sentences that no kept sentence's passages already say are added as quotes,
+    in story order (by date in a timeline), each citing itself: stated by
+    construction, so no model call.
+    """
+    missing = plan.sentences - len(split_answer(text))
+    if missing <= 0:
+        return text, citations
+    covered = [c.passage for c in citations]
+    added: list[Passage] = []
+    for passage in sorted(passages, key=lambda p: -p.relevance):
+        if len(added) == missing:
+            break
+        if any(cosine(passage.vector, other.vector) >= RESTATES or other.n == passage.n
+               for other in covered + added):
+            continue
+        added.append(passage)
+    added.sort(key=lambda p: (p.source, p.start))
+    sentences = split_answer(text) + [
+        with_markers((f"{p.published or 'Undated'}: " if plan.timeline else "") + _closed(p.text),
+                     [p.n]) for p in added]
+    if plan.timeline:  # one date order for the model's sentences and the quotes
+        sentences.sort(key=lambda sentence: (m[1] if (m := _DATED.match(sentence))
+                                             else "9999"))
+    return " ".join(sentences), citations + [Citation(p.n, p, True) for p in added]
+
+
+_DATED = re.compile(r"^(\d{4}-\d{2}-\d{2}):")
+
+
+def _closed(sentence: str) -> str:
+    """A quoted sentence that ends as a sentence does, so the next one starts anew."""
+    return sentence if sentence.rstrip()[-1:] in ".!?\"'”’)" else sentence.rstrip() + "."
 
 
 def reports_of(passages: list[Passage], citations: list[Citation]) -> list[Report]:

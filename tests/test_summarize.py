@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from rag.citations import split_answer
 from rag.errors import ConfigError, SourceNotFoundError
 from rag.knowledge_base import KnowledgeBase
 from tests.conftest import NEWER_SEED, OLDER_SEED
@@ -195,3 +196,30 @@ def test_length_and_form_reach_the_model(extractive: KnowledgeBase) -> None:
     assert call.schema is not None and call.schema["properties"]["sentences"]["maxItems"] == 3
     assert "Write 3 short sentences" in call.messages[0]["content"]
     assert "each starting with its date" in call.messages[0]["content"]
+
+
+def test_a_summary_short_of_its_length_is_filled_with_quoted_sentences(
+        extractive: KnowledgeBase) -> None:
+    from rag.summarize import Summarizer
+    from tests.fakes import ScriptedLLM
+
+    # Of the model's two sentences the verifier keeps one; the reader asked for four.
+    llm = ScriptedLLM(draft="Iraq's government denied that joint operations had resumed [1]. "
+                            "The coalition withdrew all its troops from Iraq [2].",
+                      verdict=lambda prompt: "no" if "withdrew" in prompt else "yes")
+    summarizer = Summarizer(extractive.settings, extractive.store, extractive.retriever,
+                            extractive.embedder, llm)
+    summary = summarizer.article(OLDER_SEED, sentences=4)
+    sentences = split_answer(summary.summary)
+
+    assert len(sentences) == 4 and "withdrew" not in summary.summary
+    assert sentences[0].startswith("Iraq's government denied")
+    document = extractive.document(OLDER_SEED).text or ""
+    quoted = [c for c in summary.citations
+              if c.passage.text.rstrip(".!?") in summary.summary]
+    assert len(quoted) >= 3 and all(c.supported and c.passage.text in document
+                                    for c in quoted)
+    assert len({c.n for c in summary.citations}) == len(summary.citations)
+    verdicts = len(llm.verdicts)
+    summarizer.article(OLDER_SEED, sentences=4)
+    assert len(llm.verdicts) == 2 * verdicts  # quotes need no verdict of their own
