@@ -90,8 +90,7 @@ class Feed:
 
         return {"id": self.id, "url": self.url, "every_s": self.every_s, "title": self.title,
                 "last_poll": stamp(self.last_poll),
-                "next_poll": stamp((self.last_poll or time.time()) + self.every_s
-                                   if self.last_poll else None),
+                "next_poll": stamp(self.last_poll + self.every_s) if self.last_poll else None,
                 "last_error": self.last_error, "polls": self.polls, "added": self.added,
                 "updated": self.updated}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -59,8 +60,6 @@ class FeedPoller:
     def poll(self, due_only: bool = False, progress: bool = False, now: float | None = None
              ) -> list[PollResult]:
         """Poll every feed (or those due); never raises for a feed's own failure."""
-        import time
-
         moment = now if now is not None else time.time()
         results = []
         for feed in self.registry.all():
