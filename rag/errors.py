@@ -57,3 +57,7 @@ class FetchError(ArticleError):
 class ForbiddenAddressError(FetchError):
     """A URL names an address the service does not fetch from (a private, loopback or
     link-local range while RAG_FETCH_ALLOW_PRIVATE is off, or a scheme other than http(s))."""
+
+
+class HostNotFoundError(FetchError):
+    """An address's host name does not resolve (now: DNS may answer later)."""

@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from rag.errors import FetchError, ForbiddenAddressError
+from rag.errors import FetchError, ForbiddenAddressError, HostNotFoundError
 from rag.settings import FetchSettings
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -57,7 +57,11 @@ class Fetched:
 
 def check_address(url: str, allow_private: bool) -> None:
     """Raise ForbiddenAddressError unless `url` is http(s) to a host the service may fetch."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises on a port out of range)
+    except ValueError as exc:
+        raise FetchError(f"{url}: not a valid address ({exc})") from None
     if parts.scheme not in ("http", "https"):
         raise ForbiddenAddressError(f"{url}: only http and https addresses are fetched")
     host = parts.hostname
@@ -66,9 +70,11 @@ def check_address(url: str, allow_private: bool) -> None:
     if allow_private:
         return
     try:
-        infos = socket.getaddrinfo(host, parts.port or 80, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except socket.gaierror as exc:
-        raise FetchError(f"{url}: cannot resolve {host}: {exc.strerror}") from None
+        raise HostNotFoundError(f"{url}: cannot resolve {host}: {exc.strerror}") from None
+    except (UnicodeError, ValueError) as exc:  # a label over 63 characters, a NUL, ...
+        raise FetchError(f"{url}: {host!r} is not a host name ({exc})") from None
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%")[0])
         if not address.is_global or address.is_multicast:
@@ -146,7 +152,7 @@ def _get(session: httpx.Client, url: str, headers: dict[str, str], settings: Fet
     except httpx.TimeoutException:
         raise FetchError(f"{url}: no complete answer within {settings.timeout_s:g} s "
                          "(RAG_FETCH_TIMEOUT)") from None
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise FetchError(f"{url}: {exc}") from None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -16,14 +17,7 @@ from rag.answer import Answer, AnswerChain
 from rag.articles import parse_article_bytes
 from rag.embeddings import Embedder, make_embedder
 from rag.embeddings.cached import CachedEmbedder
-from rag.errors import (
-    ArticleError,
-    ConfigError,
-    FetchError,
-    ForbiddenAddressError,
-    RagError,
-    SourceNotFoundError,
-)
+from rag.errors import ArticleError, ConfigError, HostNotFoundError, RagError, SourceNotFoundError
 from rag.feeds import Feed, FeedRegistry
 from rag.fetch import check_address, fetch
 from rag.ingest import Ingestor, IngestReport, SourceFile
@@ -194,12 +188,8 @@ class KnowledgeBase:
     def add_feed(self, url: str, every_s: int | None = None) -> Feed:
         """Follow a feed; polled when next due. An address the service may not fetch is
         refused; one that does not resolve now is followed (its polls say why they fail)."""
-        try:
+        with contextlib.suppress(HostNotFoundError):
             check_address(url, self.settings.fetch.allow_private)
-        except ForbiddenAddressError:
-            raise
-        except FetchError:
-            pass
         return self.feeds.add(url, every_s or self.settings.fetch.feed_every_s)
 
     def poll_feeds(self, due_only: bool = False, progress: bool = False) -> list[PollResult]:

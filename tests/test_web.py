@@ -245,3 +245,12 @@ def test_the_server_polls_due_feeds_in_the_background(web_kb: KnowledgeBase,
     states = {f.url: f for f in web_kb.feeds.all()}
     assert states[feed].polls >= 1 and states[feed].last_error is None
     assert "within 1.5 s" in (states[site.url + "/slow-feed.xml"].last_error or "")
+
+
+@pytest.mark.parametrize("url", ["https://" + "0" * 300 + "/feed", "http://x.org:99999/a",
+                                 "http://[::1/a", "http://ex\x00ample.org/"])
+def test_malformed_addresses_are_fetch_errors(make_settings: Callable[..., Settings],
+                                              url: str) -> None:
+    kb = KnowledgeBase(make_settings())
+    with pytest.raises(FetchError):
+        kb.fetch_snapshot(url)
