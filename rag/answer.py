@@ -35,7 +35,7 @@ from rag.retrieval import HybridRetriever, asks_about_sources
 from rag.settings import Settings
 from rag.terms import has_negation, terms
 from rag.values import rivals, same_value
-from rag.verify import ClaimVerifier, Verdict, denies, make_verifier
+from rag.verify import ClaimVerifier, Evidence, Verdict, denies, make_verifier
 
 log = logging.getLogger(__name__)
 
@@ -179,13 +179,29 @@ class AnswerChain:
         draft = with_naming_passages(draft, step.passages, step.question.text)
         by_n = step.by_number
         evidence = [evidence_of(by_n[n]) for n in draft.sources]
-        verdict = self.verifier.check(draft.answer, evidence, step.question.text)
-        if not verdict.entailed and reverse:
-            # The passages may state the other answer: a small model leans to "yes".
-            other = "no" if draft.answer == "yes" else "yes"
-            reverse = self.verifier.check(other, evidence, step.question.text)
-            if reverse.entailed:
-                draft, verdict = replace(draft, answer=other), reverse
+        q = step.question.text
+        if draft.form == "yes_no" and reverse:
+            return self._yes_or_no(draft, evidence, q)
+        if draft.form == "yes_no" and draft.answer == "no" and denies(q, evidence):
+            return draft, Verdict(True, "the passage denies it", 1.0)
+        return draft, self.verifier.check(draft.answer, evidence, q)
+
+    def _yes_or_no(self, draft: Draft, evidence: list[Evidence], question: str
+                   ) -> tuple[Draft, Verdict]:
+        """Which answer to a yes/no question the passages state, the model's first.
+
+        A denial on the passages' surface is "no" without asking the model: a small
+        model leans to "yes" and seldom reads "did not have" or "denied" as an answer.
+        """
+        if denies(question, evidence):
+            return replace(draft, answer="no"), Verdict(True, "the passage denies it", 1.0)
+        verdict = self.verifier.check(draft.answer, evidence, question)
+        if verdict.entailed:
+            return draft, verdict
+        other = "no" if draft.answer == "yes" else "yes"
+        reverse = self.verifier.check(other, evidence, question)
+        if reverse.entailed:
+            return replace(draft, answer=other), reverse
         return draft, verdict
 
     def _per_source(self, draft: Draft, verdict: Verdict, step: Step) -> tuple[Draft, Verdict]:
@@ -196,17 +212,22 @@ class AnswerChain:
         groups = [[p.n for p in group.passages] for group in group_by_source(step.passages)]
         by_relevance = sorted(groups, key=lambda ns: -max(by_n[n].relevance for n in ns))
         stating: list[int] = []
+        answer = draft.answer
         for numbers in by_relevance[:PER_SOURCE_CHECKS]:
             if set(numbers) <= set(draft.sources):
                 continue  # already part of the failed check
-            found = self.verifier.check(draft.answer, [evidence_of(by_n[n]) for n in numbers],
-                                        step.question.text)
+            evidence = [evidence_of(by_n[n]) for n in numbers]
+            if draft.form == "yes_no" and not stating:  # either answer, from the first article
+                said, found = self._yes_or_no(draft, evidence, step.question.text)
+                answer = said.answer
+            else:
+                found = self.verifier.check(answer, evidence, step.question.text)
             if found.entailed:
                 stating.extend(numbers)
                 verdict = found
         if not stating:
             return draft, verdict
-        return replace(draft, sources=tuple(sorted(stating))), verdict
+        return replace(draft, answer=answer, sources=tuple(sorted(stating))), verdict
 
     def _weigh(self, step: Step) -> Step:
         """The disagreements the answer draws on: other answers (listed by the model, or
@@ -219,6 +240,9 @@ class AnswerChain:
         started = time.perf_counter()
         by_n = step.by_number
         q = step.question.text
+        if draft.form == "yes_no" and draft.answer == "yes" and (
+                step.verdict.confidence or 1.0) < self.rival_threshold:
+            draft = self._denied_in_same_article(draft, step)
         sides = [Claim(by_n[draft.sources[0]], draft.answer)]
         candidates = self._other_answers(draft, step)
         for value, sources in candidates:
@@ -258,6 +282,18 @@ class AnswerChain:
                 covered.add(pair)
         return replace(step, draft=draft, conflicts=tuple(conflicts),
                        weigh_ms=(time.perf_counter() - started) * 1000)
+
+    def _denied_in_same_article(self, draft: Draft, step: Step) -> Draft:
+        """A hesitant "yes" gives way to a denial on the surface of the article it cites:
+        one article does not disagree with itself, and the model's verdict is the weaker
+        of the two signals."""
+        by_n = step.by_number
+        own = {by_n[n].source for n in draft.sources}
+        for p in sorted(step.passages, key=lambda p: -p.relevance):
+            if p.source in own and denies(step.question.text, [evidence_of(p)]):
+                log.debug("hesitant yes denied by [%d]", p.n)
+                return replace(draft, answer="no", sources=(p.n,))
+        return draft
 
     def _other_answers(self, draft: Draft, step: Step) -> list[tuple[str, tuple[int, ...]]]:
         """Answers other passages may give, each with the passages to check it on: what

@@ -32,8 +32,10 @@ MAX_SOURCES = 4
 # Distinct answers the model may list when passages disagree.
 MAX_ANSWERS = 3
 # Auxiliaries a yes/no question starts with ("Did ...?", "Has ...?", "Is it true ...?").
-_YES_NO = re.compile(r"^(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|"
-                     r"should|shall|may|might|must)\b", re.I)
+# A lead-in before the auxiliary ("According to Khalaf, did ...?") does not change that.
+_YES_NO = re.compile(r"^(?:(?!(?:who|whom|whose|what|which|when|where|why|how)\b)[^,?]{1,80},"
+                     r"\s*)?(?:is|are|was|were|do|does|did|has|have|had|can|"
+                     r"could|will|would|should|shall|may|might|must)\b", re.I)
 _OR_NOT = re.compile(r"\bor not\b", re.I)
 # "..., consistent or inconsistent?", "..., or has there been a change?": the last clause
 # offers alternatives, so the answer is one of them, not yes or no.

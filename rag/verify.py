@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from rag.errors import MalformedReplyError
 from rag.llm import LLM
 from rag.prompting import render
-from rag.terms import STOP_WORDS, has_negation, terms, words
+from rag.terms import NEGATIONS, STOP_WORDS, has_negation, terms, words
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
@@ -96,13 +96,18 @@ def counts(number: str, counted: set[str], text: str) -> bool:
 
 _CLAUSE = re.compile(r"[,;:()]|\s[-–—]+\s|\b(?:while|but|whereas|although|though|after|"
                      r"before|because|saying|as)\b", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
 
 
-def _covering_clause(claim_terms: set[str], evidence: Sequence[Evidence]) -> str:
+def _covering_clause(claim_terms: set[str], evidence: Sequence[Evidence],
+                     sentences: bool = False) -> str:
     """The clause of the passages that holds most of the claim's terms: the one whose
     polarity the claim must share ("removed Altman" is not negated by a later
-    "..., saying he had not been candid")."""
-    clauses = [c for e in evidence for c in _CLAUSE.split(e.text) if c and c.strip()]
+    "..., saying he had not been candid"). A claim may be several sentences (an
+    extractive answer quotes them); a question's clause is one sentence's at most."""
+    texts = [t for e in evidence
+             for t in (_SENTENCE_END.split(e.text) if sentences else [e.text])]
+    clauses = [c for t in texts for c in _CLAUSE.split(t) if c and c.strip()]
     return max(clauses, key=lambda c: len(claim_terms & set(terms(c))))
 
 
@@ -122,6 +127,8 @@ def precheck(claim: str, evidence: Sequence[Evidence], question: str | None = No
             return _polarity_of_yes(question, evidence)
         if claim.lower() == "no":
             return None
+        if not has_negation(claim) and _premise_negated(question, evidence):
+            return Verdict(False, "the passage states the question's premise the other way")
         new = set(terms(claim)) - set(terms(question))
         if new and not new & set(terms(text)) and not numbers(claim) & stated:
             return Verdict(False, "the answer's words are not in the passages")
@@ -143,8 +150,8 @@ COVERED_FOR_POLARITY = 0.5
 
 def denies(question: str, evidence: Sequence[Evidence]) -> bool:
     """Whether the passages answer a yes/no question "no" on their surface: the clause
-    covering the question's terms has the other polarity ("denied reports that joint
-    operations had resumed" against "Have joint operations resumed?")."""
+    covering the question's terms is negated where the question is not ("denied reports
+    that joint operations had resumed" against "Have joint operations resumed?")."""
     return _polarity_of_yes(question, evidence) is not None
 
 
@@ -154,11 +161,33 @@ def _polarity_of_yes(question: str, evidence: Sequence[Evidence]) -> Verdict | N
     Only "yes": one clause of a compound question stated positively does not make it yes,
     but one stated negatively does make it no."""
     asked = set(terms(question))
-    clause = _covering_clause(asked, evidence)
-    if asked and len(asked & set(terms(clause))) / len(asked) >= COVERED_FOR_POLARITY \
-            and has_negation(clause) != has_negation(question):
+    if not asked or has_negation(question):
+        return None  # "Didn't she resign?" is answered yes by "she resigned"
+    clause = _covering_clause(asked, evidence, sentences=True)
+    if len(asked & set(terms(clause))) / len(asked) >= COVERED_FOR_POLARITY \
+            and has_negation(clause):
         return Verdict(False, "the passage states the opposite of yes")
     return None
+
+
+NEGATION_SCOPE = 3
+
+
+def _premise_negated(question: str, evidence: Sequence[Evidence]) -> bool:
+    """Whether the passages state what the question takes for granted the other way:
+    "On what date did he plead guilty?" against "he pleaded not guilty". Narrower than
+    for "yes": the negation must bear on one of the question's own words, within a few
+    words after it ("will not be derailed by the deduction" leaves "How many points were
+    deducted?" alone)."""
+    asked = set(terms(question))
+    if not asked or has_negation(question):
+        return False
+    clause = _covering_clause(asked, evidence, sentences=True)
+    if len(asked & set(terms(clause))) / len(asked) < COVERED_FOR_POLARITY:
+        return False
+    tokens = words(clause)
+    return any(word in NEGATIONS and asked & set(terms(" ".join(
+        tokens[i + 1 : i + 1 + NEGATION_SCOPE]))) for i, word in enumerate(tokens))
 
 
 class ClaimVerifier(ABC):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +34,8 @@ class Call:
 @dataclass
 class ScriptedLLM(LLM):
     """`draft` is the JSON value (or raw text) a draft request gets, or a function of the
-    prompt that returns one; `verdict` is "yes" or "no", or a function of the prompt.
+    prompt that returns one; `verdict` is "yes" or "no", or the model's p(yes) as a
+    number, or a function of the prompt returning either.
     A draft given as one answer (`{"sources": ..., "answer": ...}`) is sent as the
     only item of `answers`."""
 
@@ -54,6 +55,15 @@ class ScriptedLLM(LLM):
     @property
     def drafts(self) -> list[Call]:
         return [c for c in self.calls if not c.is_verdict and "enum" not in (c.schema or {})]
+
+    def choose(self, messages: list[Message], options: Sequence[str]) -> dict[str, float]:
+        if list(options) == ["yes", "no"]:
+            verdict = self.verdict(messages[-1]["content"]) if callable(self.verdict) \
+                else self.verdict
+            if isinstance(verdict, float):
+                self.calls.append(Call(messages, {"type": "string", "enum": ["yes", "no"]}))
+                return {"yes": verdict, "no": 1.0 - verdict}
+        return super().choose(messages, options)
 
     def _stream(self, messages: list[Message], max_tokens: int, schema: Schema | None = None
                 ) -> Generator[str, None, Usage]:

@@ -93,11 +93,25 @@ def test_a_rejected_yes_becomes_the_no_its_passages_state(extractive: KnowledgeB
     answer = chain(extractive, llm).ask(
         "Did the Iraqi government confirm that joint operations had resumed?", as_of=None)
     assert answer.answer.startswith("No [") and not answer.refused
-    # "yes" against a denial fails the polarity check without a model call; "no" is asked,
-    # then "yes" against the most relevant passage that is not a denial (not stated).
-    assert "Proposed answer: no" in llm.verdicts[0].prompt
-    assert [("Proposed answer: yes" in c.prompt) for c in llm.verdicts[1:]] == [True]
+    # The denial states "no" on its surface: the model is not asked about it. Only "yes"
+    # against the most relevant passage that is not a denial is asked (not stated).
+    assert [("Proposed answer: yes" in c.prompt) for c in llm.verdicts] == [True]
     assert not answer.conflicts
+
+
+def test_a_hesitant_yes_gives_way_to_a_denial_in_the_article_it_cites(
+        extractive: KnowledgeBase) -> None:
+    # The model's "yes" clears the answer threshold (0.5) but not a confident one (0.7);
+    # the article it cites denies on its surface.
+    llm = ScriptedLLM(draft=lambda p: {"sources": [passage_saying(p, "New York Times")],
+                                       "answer": "yes"}, verdict=0.6)
+    answer = chain(extractive, llm, context_cutoff=0.3).ask(CONFLICT_Q, as_of=date(2020, 1, 20))
+    assert answer.answer.startswith("As of 2020-01-20: No [")
+    assert all("denied" in c.passage.text for c in answer.citations[:1])
+    confident = ScriptedLLM(draft=llm.draft, verdict="yes")
+    answer = chain(extractive, confident, context_cutoff=0.3).ask(CONFLICT_Q,
+                                                                  as_of=date(2020, 1, 20))
+    assert answer.answer.startswith("As of 2020-01-20: Yes [")
 
 
 def test_a_yes_beside_a_denial_that_states_no_is_an_update(extractive: KnowledgeBase) -> None:
@@ -131,10 +145,9 @@ def test_a_yes_beside_a_denial_of_the_same_day_is_a_contradiction(
 
 def test_neither_answer_stated_is_a_refusal(extractive: KnowledgeBase) -> None:
     llm = ScriptedLLM(draft=lambda p: {"sources": [1], "answer": "yes"}, verdict="no")
-    assert chain(extractive, llm).ask(CONFLICT_Q).refused
-    # yes (here failing the polarity check first) and no on the cited passage, then the
-    # answer against each article's passages.
-    assert 2 <= len(llm.verdicts) <= 2 + PER_SOURCE_CHECKS
+    assert chain(extractive, llm).ask("Did Iran's missile attack wound American troops?").refused
+    # yes and no on the cited passage, then both against each other article's passages.
+    assert 2 <= len(llm.verdicts) <= 2 * (1 + PER_SOURCE_CHECKS)
 
 
 def test_an_answer_its_citations_miss_is_found_in_the_article_that_states_it(

@@ -33,6 +33,9 @@ PASSAGES = [passage(1, "A spokesman denied the reports."),
     ("Who is the Iraqi spokesman?", False),
     ("How many troops were wounded?", False),
     ("Which company did both outlets report on?", False),
+    # A lead-in before the auxiliary.
+    ("According to Khalaf, did the coalition have Baghdad's permission?", True),
+    ("Who, in the end, did the board choose?", False),
 ])
 def test_yes_no_questions(question: str, expected: bool) -> None:
     assert is_yes_no(question) is expected

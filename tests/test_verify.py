@@ -36,6 +36,10 @@ def test_numbers_are_normalized() -> None:
     ("11", WOUNDED, "How many troops were wounded?", "number 11"),
     ("Joint operations had resumed.", DENIAL, None, "polarity"),
     ("Mark Esper", DENIAL, "Who denied the reports?", "words are not in the passages"),
+    # What the question takes for granted, the passage states the other way.
+    ("October 3", Evidence("On October 3 Bankman-Fried pleaded not guilty to the fraud "
+                           "charges."),
+     "On what date did Bankman-Fried plead guilty to the fraud charges?", "premise"),
 ])
 def test_precheck_rejects_what_the_surface_shows(claim: str, evidence: Evidence,
                                                  question: str | None, reason: str) -> None:
@@ -50,6 +54,15 @@ def test_precheck_rejects_what_the_surface_shows(claim: str, evidence: Evidence,
     # The negation sits in another clause than the claim's.
     ("OpenAI's board removed Sam Altman as chief executive.", REMOVED, None),
     ("yes", DENIAL, "Did Iraq deny the reports?"),
+    ("October 3", Evidence("On October 3 Bankman-Fried pleaded not guilty to the fraud "
+                           "charges."),
+     "On what date did Bankman-Fried plead not guilty to the fraud charges?"),
+    # A negation that does not bear on what the question asks decides nothing.
+    ("10", Evidence("Dyche says Everton's season will not be derailed by the 10-point "
+                    "deduction."), "How many points were Everton deducted?"),
+    # A negated question is answered yes by a positive passage.
+    ("yes", Evidence("Iraq's army resumed joint operations with the coalition."),
+     "Didn't Iraq's army resume joint operations with the coalition?"),
 ])
 def test_precheck_leaves_the_rest_to_the_verdict(claim: str, evidence: Evidence,
                                                  question: str | None) -> None:
