@@ -34,7 +34,7 @@ from rag.prompting import render
 from rag.retrieval import HybridRetriever, asks_about_sources
 from rag.settings import Settings
 from rag.terms import has_negation, terms
-from rag.values import rivals, same_value
+from rag.values import restates, rivals, same_value
 from rag.verify import ClaimVerifier, Evidence, Verdict, denies, make_verifier
 
 log = logging.getLogger(__name__)
@@ -244,25 +244,36 @@ class AnswerChain:
                 step.verdict.confidence or 1.0) < self.rival_threshold:
             draft = self._denied_in_same_article(draft, step)
         sides = [Claim(by_n[draft.sources[0]], draft.answer)]
+        stating = next((by_n[n].text for n in draft.sources if draft.answer in by_n[n].text),
+                       None) if draft.form == "short" else None
+        restated = False  # a side makes the answer's statement with another value
         candidates = self._other_answers(draft, step)
         for value, sources in candidates:
             if any(same_value(value, side.value or "") for side in sides):
                 continue
             evidence = [evidence_of(by_n[n]) for n in sources]
+            same_statement = stating is not None and restates(
+                stating, draft.answer, by_n[sources[0]].text, value)
             # A small model seldom reads a denial as "no"; the clause covering the question
-            # with the other polarity states it on its surface.
-            verdict = (Verdict(True, "the passage denies it", 1.0)
-                       if value == "no" and draft.form == "yes_no" and denies(q, evidence)
-                       else self.verifier.check(value, evidence, q))
+            # with the other polarity states it on its surface. Nor does it call a passage
+            # that reads like the answer's, another value in its place, a statement of that
+            # value; the words around the two values show it.
+            if value == "no" and draft.form == "yes_no" and denies(q, evidence):
+                verdict = Verdict(True, "the passage denies it", 1.0)
+            elif same_statement:
+                verdict = Verdict(True, "the answer's statement with another value", 1.0)
+            else:
+                verdict = self.verifier.check(value, evidence, q)
             log.debug("other value %r [%s]: %s", value, sources, verdict.reason)
             # Calling sources divided is a strong claim: it takes a confident verdict.
             if verdict.entailed and (verdict.confidence or 1.0) >= self.rival_threshold:
                 sides.append(Claim(by_n[sources[0]], value))
+                restated = restated or same_statement
         conflicts: list[Conflict] = []
         if len(sides) > 1:
             conflict = of_claims(sides)
-            if conflict.kind == "contradiction" and self.llm is not None and share_a_name(
-                    self.llm, q, sides[0].passage, sides[1].passage):
+            if conflict.kind == "contradiction" and not restated and self.llm is not None \
+                    and share_a_name(self.llm, q, sides[0].passage, sides[1].passage):
                 conflict = of_claims(sides, same_name=True)
             conflicts.append(conflict)
             newest = conflict.newest

@@ -183,6 +183,39 @@ def _values(shape: Shape, text: str, answer: str) -> list[str]:
     return names
 
 
+# Words each side of a value that make up the statement it is part of, and the share of
+# their terms two statements must have in common to be the same one.
+STATEMENT_WORDS = 12
+SAME_STATEMENT = 0.7
+MIN_STATEMENT_TERMS = 4
+
+
+def restates(stating: str, answer: str, other: str, value: str) -> bool:
+    """Whether `other` makes the statement `stating` makes, with `value` where `stating`
+    has `answer`: the words around the two values are the same (as terms, at least
+    `SAME_STATEMENT` of them, and every number). A wire story whose figure was updated,
+    or a copy with one fact changed, reads so; two passages that differ this little
+    differ on the value, so no model is needed to call them divided."""
+    mine, theirs = _statement(answer, stating), _statement(value, other)
+    if mine is None or theirs is None:
+        return False
+    (terms_a, numbers_a), (terms_b, numbers_b) = mine, theirs
+    if numbers_a != numbers_b or min(len(terms_a), len(terms_b)) < MIN_STATEMENT_TERMS:
+        return False
+    return len(terms_a & terms_b) / len(terms_a | terms_b) >= SAME_STATEMENT
+
+
+def _statement(value: str, text: str) -> tuple[set[str], set[str]] | None:
+    """The terms and numbers of the words around `value` in `text`, the value left out."""
+    at = text.find(value)
+    if at < 0:
+        return None
+    words = text[:at].split()[-STATEMENT_WORDS:] + text[at + len(value):].split()[
+        :STATEMENT_WORDS]
+    around = " ".join(words)
+    return set(terms(around)) - set(terms(value)), numbers(around)
+
+
 def _around(value: str, text: str, width: int = NEIGHBOURS) -> set[str]:
     """The terms within `width` words before and after `value` in `text`."""
     at = text.find(value)

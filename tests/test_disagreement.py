@@ -131,3 +131,25 @@ def test_a_question_about_what_a_source_said_keeps_that_answer(
     answer = chain.ask("What is the population of Millbrook, according to the articles?")
     assert answer.answer.startswith("12,000 [")  # what that article says, not the newest
     assert [c.kind for c in answer.conflicts] == ["update"]
+
+
+def test_the_same_statement_with_another_value_is_a_conflict_without_the_model(
+        make_settings: Callable[..., Settings], tmp_path: Path) -> None:
+    # Two copies of one sentence, the figure changed: divided on their surface, whatever the
+    # model says of the other value, and about the same town.
+    folder = tmp_path / "c"
+    folder.mkdir()
+    for name, figure in (("first.txt", "12,000"), ("second.txt", "30,000")):
+        (folder / name).write_text(
+            f"Title: Millbrook {name[:-4]}\n\nThe census found that the town of Millbrook, "
+            f"north of the river, has a population of {figure} people this year.\n")
+    llm = ScriptedLLM(draft=lambda p: {"sources": [passage_saying(p, "12,000")],
+                                       "answer": "12,000"},
+                      verdict=lambda p: "no" if "Proposed answer: 30,000" in p else "yes",
+                      subject="different")
+    answer = ask(make_settings, folder, llm)
+    [conflict] = answer["conflicts"]
+    assert conflict["kind"] == "contradiction"
+    assert [c["value"] for c in conflict["claims"]] == ["12,000", "30,000"]
+    assert not [c for c in llm.verdicts if "Proposed answer: 30,000" in c.prompt]
+    assert not [c for c in llm.calls if (c.schema or {}).get("enum") == ["same", "different"]]

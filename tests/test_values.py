@@ -104,3 +104,18 @@ def test_rival_dates_and_amounts() -> None:
     stating = ["Google bought YouTube for $1.65 billion in stock."]
     assert [r.value for r in rivals("$1.65 billion", q, [swapped], set(), stating)] == [
         "$10.65 billion"]
+
+
+def test_a_statement_restated_with_another_value() -> None:
+    from rag.values import restates
+
+    crown = ("The fourth season of The Crown, which follows the life of Queen Elizabeth II, "
+             "was released by Netflix on {}.")
+    assert restates(crown.format("15 November 2020"), "15 November 2020",
+                    crown.format("November 15, 2012"), "November 15, 2012")
+    # Other words around the value, or another number beside it: another statement.
+    assert not restates("The storm killed 30 people in Manila on Monday, officials said.", "30",
+                        "A storm killed 25 people in Cebu on Monday, police said.", "25")
+    assert not restates("In 2019 the storm killed 30 people in the city, officials said.", "30",
+                        "In 2018 the storm killed 25 people in the city, officials said.", "25")
+    assert not restates("Rates rose to 4 percent.", "4", "Rates rose to 5 percent.", "5")
