@@ -63,6 +63,8 @@ def numbers(text: str) -> set[str]:
     return {n.removesuffix(".0") for n in found}
 
 
+# "Which club, Arsenal or Chelsea, ...?": the answer is one of the question's own words.
+_OFFERS_CHOICES = re.compile(r"\bor\b|\beither\b|\bwhich of\b|\bbetween\b", re.I)
 _HOW_MANY = re.compile(r"\bhow many\s+([^?]*)", re.I)
 COUNT_WINDOW = 3
 
@@ -132,6 +134,10 @@ def precheck(claim: str, evidence: Sequence[Evidence], question: str | None = No
         new = set(terms(claim)) - set(terms(question))
         if new and not new & set(terms(text)) and not numbers(claim) & stated:
             return Verdict(False, "the answer's words are not in the passages")
+        if terms(claim) and not new and not numbers(claim) - asked \
+                and not _OFFERS_CHOICES.search(question):
+            # "Whose spokesman was Khalaf?" -> "Abdulkarim Khalaf": the question's own words.
+            return Verdict(False, "the answer only repeats the question")
         counted = counted_terms(question)
         answered = numbers(claim) - asked
         if counted and answered and not any(counts(n, counted, text) for n in answered):

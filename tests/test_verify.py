@@ -36,6 +36,9 @@ def test_numbers_are_normalized() -> None:
     ("11", WOUNDED, "How many troops were wounded?", "number 11"),
     ("Joint operations had resumed.", DENIAL, None, "polarity"),
     ("Mark Esper", DENIAL, "Who denied the reports?", "words are not in the passages"),
+    ("Abdulkarim Khalaf", Evidence("Abdulkarim Khalaf, the Iraqi prime minister's "
+                                   "spokesman, denied it."),
+     "Whose spokesman on military affairs was Abdulkarim Khalaf?", "only repeats"),
     # What the question takes for granted, the passage states the other way.
     ("October 3", Evidence("On October 3 Bankman-Fried pleaded not guilty to the fraud "
                            "charges."),
@@ -57,6 +60,9 @@ def test_precheck_rejects_what_the_surface_shows(claim: str, evidence: Evidence,
     ("October 3", Evidence("On October 3 Bankman-Fried pleaded not guilty to the fraud "
                            "charges."),
      "On what date did Bankman-Fried plead not guilty to the fraud charges?"),
+    # An answer among the alternatives the question offers.
+    ("The Verge", Evidence("The Verge reported the ruling first."),
+     "Which outlet reported the ruling first, The Verge or TechCrunch?"),
     # A negation that does not bear on what the question asks decides nothing.
     ("10", Evidence("Dyche says Everton's season will not be derailed by the 10-point "
                     "deduction."), "How many points were Everton deducted?"),
