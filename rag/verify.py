@@ -138,6 +138,8 @@ def precheck(claim: str, evidence: Sequence[Evidence], question: str | None = No
                 and not _OFFERS_CHOICES.search(question):
             # "Whose spokesman was Khalaf?" -> "Abdulkarim Khalaf": the question's own words.
             return Verdict(False, "the answer only repeats the question")
+        if _of_someone_else(claim, question, evidence):
+            return Verdict(False, "the passages give that number for someone else")
         counted = counted_terms(question)
         answered = numbers(claim) - asked
         if counted and answered and not any(counts(n, counted, text) for n in answered):
@@ -174,6 +176,43 @@ def _polarity_of_yes(question: str, evidence: Sequence[Evidence]) -> Verdict | N
             and has_negation(clause):
         return Verdict(False, "the passage states the opposite of yes")
     return None
+
+
+# A name: capitalized words in a row ("John J. Ray III", "Sam Bankman-Fried", "FTX").
+_NAME_RUN = re.compile(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*")
+
+
+def _names(text: str) -> list[set[str]]:
+    """The names of people or groups in `text`, each as its lower-case words: runs of two
+    capitalized words or more, or one with a hyphen; a sentence's first word is left out."""
+    found = []
+    for sentence in _SENTENCE_END.split(text):
+        for m in _NAME_RUN.finditer(sentence):
+            tokens = m.group().split()
+            if m.start() == 0:
+                tokens = tokens[1:]
+            if len(tokens) >= 2 or (tokens and "-" in tokens[0]):
+                found.append({t.lower().strip(".'’") for t in tokens})
+    return found
+
+
+SHORT_ANSWER_WORDS = 6
+
+
+def _of_someone_else(claim: str, question: str, evidence: Sequence[Evidence]) -> bool:
+    """Whether every sentence stating the answer's number is about someone other than the
+    people the question names: "In what year did John J. Ray III co-found FTX?" is not
+    answered by "Before FTX, Bankman-Fried co-founded Alameda Research in 2017". A
+    sentence that names no one ("He co-founded it in 2017") is given the benefit."""
+    asked = set().union(*_names(question))
+    values = numbers(claim) - numbers(question)
+    if not asked or not values or len(claim.split()) > SHORT_ANSWER_WORDS:
+        return False  # a sentence (a quoted answer) says whose number it is itself
+    question_words = {w.lower().strip(".'’") for w in question.split()}
+    sentences = [s for e in evidence for s in _SENTENCE_END.split(e.text) if numbers(s) & values]
+    return bool(sentences) and all(
+        not asked & {w.lower().strip(".,'’\"") for w in s.split()}
+        and any(not name & question_words for name in _names(s)) for s in sentences)
 
 
 NEGATION_SCOPE = 3

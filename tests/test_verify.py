@@ -39,6 +39,9 @@ def test_numbers_are_normalized() -> None:
     ("Abdulkarim Khalaf", Evidence("Abdulkarim Khalaf, the Iraqi prime minister's "
                                    "spokesman, denied it."),
      "Whose spokesman on military affairs was Abdulkarim Khalaf?", "only repeats"),
+    ("2017", Evidence("Before FTX, Bankman-Fried co-founded crypto-trading firm Alameda "
+                      "Research in 2017. John J. Ray III took over FTX in November."),
+     "In what year did John J. Ray III co-found FTX?", "someone else"),
     # What the question takes for granted, the passage states the other way.
     ("October 3", Evidence("On October 3 Bankman-Fried pleaded not guilty to the fraud "
                            "charges."),
@@ -60,6 +63,11 @@ def test_precheck_rejects_what_the_surface_shows(claim: str, evidence: Evidence,
     ("October 3", Evidence("On October 3 Bankman-Fried pleaded not guilty to the fraud "
                            "charges."),
      "On what date did Bankman-Fried plead not guilty to the fraud charges?"),
+    # The number's sentence names the question's person, or no one.
+    ("157", Evidence("Hill caught nine passes for 157 yards against Washington."),
+     "How many receiving yards did Tyreek Hill have against the Washington Commanders?"),
+    ("2019", Evidence("Sam Bankman-Fried was its chief. He co-founded FTX in 2019."),
+     "In what year did Sam Bankman-Fried co-found FTX?"),
     # An answer among the alternatives the question offers.
     ("The Verge", Evidence("The Verge reported the ruling first."),
      "Which outlet reported the ruling first, The Verge or TechCrunch?"),
