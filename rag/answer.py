@@ -47,6 +47,9 @@ NOT_IN_SOURCES = re.compile(r"not\s+in\s+(the\s+)?(sources|passages)|do(es)?\s+n
                             re.I)
 
 
+DENIED = "the passage denies it"
+
+
 @dataclass
 class Answer:
     answer: str
@@ -183,7 +186,7 @@ class AnswerChain:
         if draft.form == "yes_no" and reverse:
             return self._yes_or_no(draft, evidence, q)
         if draft.form == "yes_no" and draft.answer == "no" and denies(q, evidence):
-            return draft, Verdict(True, "the passage denies it", 1.0)
+            return draft, Verdict(True, DENIED, 1.0)
         return draft, self.verifier.check(draft.answer, evidence, q)
 
     def _yes_or_no(self, draft: Draft, evidence: list[Evidence], question: str
@@ -194,7 +197,7 @@ class AnswerChain:
         model leans to "yes" and seldom reads "did not have" or "denied" as an answer.
         """
         if denies(question, evidence):
-            return replace(draft, answer="no"), Verdict(True, "the passage denies it", 1.0)
+            return replace(draft, answer="no"), Verdict(True, DENIED, 1.0)
         verdict = self.verifier.check(draft.answer, evidence, question)
         if verdict.entailed:
             return draft, verdict
@@ -240,9 +243,12 @@ class AnswerChain:
         started = time.perf_counter()
         by_n = step.by_number
         q = step.question.text
+        verdict = step.verdict
         if draft.form == "yes_no" and draft.answer == "yes" and (
-                step.verdict.confidence or 1.0) < self.rival_threshold:
+                verdict.confidence or 1.0) < self.rival_threshold:
             draft = self._denied_in_same_article(draft, step)
+            if draft.answer == "no":
+                verdict = Verdict(True, DENIED, 1.0)
         sides = [Claim(by_n[draft.sources[0]], draft.answer)]
         stating = next((by_n[n].text for n in draft.sources if draft.answer in by_n[n].text),
                        None) if draft.form == "short" else None
@@ -259,14 +265,14 @@ class AnswerChain:
             # that reads like the answer's, another value in its place, a statement of that
             # value; the words around the two values show it.
             if value == "no" and draft.form == "yes_no" and denies(q, evidence):
-                verdict = Verdict(True, "the passage denies it", 1.0)
+                found = Verdict(True, DENIED, 1.0)
             elif same_statement:
-                verdict = Verdict(True, "the answer's statement with another value", 1.0)
+                found = Verdict(True, "the answer's statement with another value", 1.0)
             else:
-                verdict = self.verifier.check(value, evidence, q)
-            log.debug("other value %r [%s]: %s", value, sources, verdict.reason)
+                found = self.verifier.check(value, evidence, q)
+            log.debug("other value %r [%s]: %s", value, sources, found.reason)
             # Calling sources divided is a strong claim: it takes a confident verdict.
-            if verdict.entailed and (verdict.confidence or 1.0) >= self.rival_threshold:
+            if found.entailed and (found.confidence or 1.0) >= self.rival_threshold:
                 sides.append(Claim(by_n[sources[0]], value))
                 restated = restated or same_statement
         conflicts: list[Conflict] = []
@@ -291,7 +297,7 @@ class AnswerChain:
             if pair not in covered and any(denial.concerns(p) for p in cited):
                 conflicts.append(denial)
                 covered.add(pair)
-        return replace(step, draft=draft, conflicts=tuple(conflicts),
+        return replace(step, draft=draft, verdict=verdict, conflicts=tuple(conflicts),
                        weigh_ms=(time.perf_counter() - started) * 1000)
 
     def _denied_in_same_article(self, draft: Draft, step: Step) -> Draft:
@@ -347,6 +353,11 @@ class AnswerChain:
         by_n = step.by_number
         citations = [Citation(n, by_n[n], True) for n in step.draft.sources]
         text = compose_text(step.draft, by_n)
+        if step.verdict.reason == DENIED:  # the reader sees the denial the "no" rests on
+            denial = next((by_n[n] for n in step.draft.sources if has_negation(by_n[n].text)),
+                          None)
+            if denial is not None:
+                text = f"{text} {render('denial_quote', p=denial).strip()}"
         if q.as_of is not None:  # what was published by then, and the answer says so
             text = f"As of {q.as_of.isoformat()}: {text}"
         cited = set(step.draft.sources)

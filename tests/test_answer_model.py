@@ -93,6 +93,7 @@ def test_a_rejected_yes_becomes_the_no_its_passages_state(extractive: KnowledgeB
     answer = chain(extractive, llm).ask(
         "Did the Iraqi government confirm that joint operations had resumed?", as_of=None)
     assert answer.answer.startswith("No [") and not answer.refused
+    assert "reported \"" in answer.answer and "denied reports" in answer.answer
     # The denial states "no" on its surface: the model is not asked about it. Only "yes"
     # against the most relevant passage that is not a denial is asked (not stated).
     assert [("Proposed answer: yes" in c.prompt) for c in llm.verdicts] == [True]
@@ -108,6 +109,9 @@ def test_a_hesitant_yes_gives_way_to_a_denial_in_the_article_it_cites(
     answer = chain(extractive, llm, context_cutoff=0.3).ask(CONFLICT_Q, as_of=date(2020, 1, 20))
     assert answer.answer.startswith("As of 2020-01-20: No [")
     assert all("denied" in c.passage.text for c in answer.citations[:1])
+    # The reader sees the denial the "no" rests on, with its date and outlet.
+    assert 'On 2020-01-16, SpaceWar.com (AFP) reported "An Iraqi government spokesman denied' \
+        in answer.answer
     confident = ScriptedLLM(draft=llm.draft, verdict="yes")
     answer = chain(extractive, confident, context_cutoff=0.3).ask(CONFLICT_Q,
                                                                   as_of=date(2020, 1, 20))
