@@ -182,24 +182,22 @@ class AnswerChain:
         draft = with_naming_passages(draft, step.passages, step.question.text)
         by_n = step.by_number
         evidence = [evidence_of(by_n[n]) for n in draft.sources]
-        q = step.question.text
-        if draft.form == "yes_no" and reverse:
-            return self._yes_or_no(draft, evidence, q)
-        if draft.form == "yes_no" and draft.answer == "no" and denies(q, evidence):
-            return draft, Verdict(True, DENIED, 1.0)
-        return draft, self.verifier.check(draft.answer, evidence, q)
+        if draft.form == "yes_no":
+            return self._yes_or_no(draft, evidence, step.question.text, either=reverse)
+        return draft, self.verifier.check(draft.answer, evidence, step.question.text)
 
-    def _yes_or_no(self, draft: Draft, evidence: list[Evidence], question: str
-                   ) -> tuple[Draft, Verdict]:
-        """Which answer to a yes/no question the passages state, the model's first.
+    def _yes_or_no(self, draft: Draft, evidence: list[Evidence], question: str,
+                   either: bool = True) -> tuple[Draft, Verdict]:
+        """Which answer to a yes/no question the passages state, the model's first; with
+        `either` false, only whether they state the model's.
 
         A denial on the passages' surface is "no" without asking the model: a small
         model leans to "yes" and seldom reads "did not have" or "denied" as an answer.
         """
-        if denies(question, evidence):
+        if (either or draft.answer == "no") and denies(question, evidence):
             return replace(draft, answer="no"), Verdict(True, DENIED, 1.0)
         verdict = self.verifier.check(draft.answer, evidence, question)
-        if verdict.entailed:
+        if verdict.entailed or not either:
             return draft, verdict
         other = "no" if draft.answer == "yes" else "yes"
         reverse = self.verifier.check(other, evidence, question)

@@ -207,23 +207,23 @@ def restates(stating: str, answer: str, other: str, value: str) -> bool:
 
 def _statement(value: str, text: str) -> tuple[set[str], set[str]] | None:
     """The terms and numbers of the words around `value` in `text`, the value left out."""
+    around = _beside(value, text, STATEMENT_WORDS)
+    if around is None:
+        return None
+    return set(terms(around)) - set(terms(value)), numbers(around)
+
+
+def _beside(value: str, text: str, width: int) -> str | None:
+    """The `width` words before and after `value` in `text`, or None when it is absent."""
     at = text.find(value)
     if at < 0:
         return None
-    words = text[:at].split()[-STATEMENT_WORDS:] + text[at + len(value):].split()[
-        :STATEMENT_WORDS]
-    around = " ".join(words)
-    return set(terms(around)) - set(terms(value)), numbers(around)
+    return " ".join(text[:at].split()[-width:] + text[at + len(value):].split()[:width])
 
 
 def _around(value: str, text: str, width: int = NEIGHBOURS) -> set[str]:
     """The terms within `width` words before and after `value` in `text`."""
-    at = text.find(value)
-    if at < 0:
-        return set()
-    before = text[:at].split()[-width:]
-    after = text[at + len(value):].split()[:width]
-    return set(terms(" ".join(before + after)))
+    return set(terms(_beside(value, text, width) or ""))
 
 
 def _neighbours(answer: str, stating: list[str]) -> set[str]:

@@ -168,14 +168,23 @@ def _polarity_of_yes(question: str, evidence: Sequence[Evidence]) -> Verdict | N
     ("Did the US have Patriots deployed?" against "the US did not have Patriots deployed").
     Only "yes": one clause of a compound question stated positively does not make it yes,
     but one stated negatively does make it no."""
-    asked = set(terms(question))
-    if not asked or has_negation(question):
-        return None  # "Didn't she resign?" is answered yes by "she resigned"
-    clause = _covering_clause(asked, evidence, sentences=True)
-    if len(asked & set(terms(clause))) / len(asked) >= COVERED_FOR_POLARITY \
-            and has_negation(clause):
+    clause = _question_clause(question, evidence)
+    if clause is not None and has_negation(clause):
         return Verdict(False, "the passage states the opposite of yes")
     return None
+
+
+def _question_clause(question: str, evidence: Sequence[Evidence]) -> str | None:
+    """The clause of the passages that covers the question (at least
+    `COVERED_FOR_POLARITY` of its terms), whose polarity can answer it; None when none
+    does, or when the question is itself negated ("Didn't she resign?" is answered yes
+    by "she resigned")."""
+    asked = set(terms(question))
+    if not asked or has_negation(question):
+        return None
+    clause = _covering_clause(asked, evidence, sentences=True)
+    return clause if len(asked & set(terms(clause))) / len(asked) >= COVERED_FOR_POLARITY \
+        else None
 
 
 # A name: capitalized words in a row ("John J. Ray III", "Sam Bankman-Fried", "FTX").
@@ -224,12 +233,10 @@ def _premise_negated(question: str, evidence: Sequence[Evidence]) -> bool:
     for "yes": the negation must bear on one of the question's own words, within a few
     words after it ("will not be derailed by the deduction" leaves "How many points were
     deducted?" alone)."""
+    clause = _question_clause(question, evidence)
+    if clause is None:
+        return False
     asked = set(terms(question))
-    if not asked or has_negation(question):
-        return False
-    clause = _covering_clause(asked, evidence, sentences=True)
-    if len(asked & set(terms(clause))) / len(asked) < COVERED_FOR_POLARITY:
-        return False
     tokens = words(clause)
     return any(word in NEGATIONS and asked & set(terms(" ".join(
         tokens[i + 1 : i + 1 + NEGATION_SCOPE]))) for i, word in enumerate(tokens))
