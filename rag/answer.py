@@ -24,6 +24,7 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from rag import compound
 from rag.citations import Carrier, Citation, evidence_of, with_markers
 from rag.conflicts import Claim, Conflict, find_conflicts, of_claims, share_a_name
 from rag.context import Passage, group_by_source, select_passages
@@ -76,12 +77,22 @@ class Question:
 
 
 @dataclass(frozen=True)
+class Part:
+    """One clause of a compound yes/no question, and the passages it is answered on."""
+
+    question: str
+    passages: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Step:
     """What the chain knows after each step; later steps fill the later fields."""
 
     question: Question
     passages: list[Passage] = field(default_factory=list)
     answerable: bool = False
+    parts: tuple[Part, ...] = ()  # a compound yes/no question's clauses
+    unstated: str | None = None  # the clause a "no" to a compound question rests on
     draft: Draft | None = None
     verdict: Verdict | None = None
     conflicts: tuple[Conflict, ...] = ()
@@ -135,13 +146,47 @@ class AnswerChain:
                                    relative_cutoff=self.settings.retrieval.context_cutoff,
                                    min_relevance=self.settings.retrieval.min_relevance)
         best = max((p.relevance for p in passages), default=0.0)
-        return replace(step, passages=passages,
-                       answerable=best >= self.settings.retrieval.min_relevance,
+        answerable = best >= self.settings.retrieval.min_relevance
+        parts: list[Part] = []
+        asked = compound.clauses(q.text, self.retriever.lexical.outlets()) \
+            if self.llm is not None else [q.text]
+        if len(asked) > 1:  # each clause answered on its own article's passages
+            for clause in asked:
+                passages, part = self._retrieve_clause(clause, q, passages)
+                answerable = answerable and part is not None
+                parts.extend([part] if part else [])
+        return replace(step, passages=passages, answerable=answerable, parts=tuple(parts),
                        retrieve_ms=(time.perf_counter() - started) * 1000)
+
+    def _retrieve_clause(self, clause: str, q: Question, passages: list[Passage]
+                         ) -> tuple[list[Passage], Part | None]:
+        """The passages of the article that best answers one clause, added to `passages`
+        (numbered after them, those already there kept); no part when nothing is relevant."""
+        hits = self.retriever.retrieve(clause, q.k, q.as_of, q.sources)
+        found = select_passages(clause, hits, self.embedder,
+                                self.settings.retrieval.context_sentences,
+                                relative_cutoff=self.settings.retrieval.context_cutoff,
+                                min_relevance=self.settings.retrieval.min_relevance)
+        if max((p.relevance for p in found), default=0.0) < self.settings.retrieval.min_relevance:
+            return passages, None
+        best = max(found, key=lambda p: p.relevance).source
+        held = {(p.source, p.start): p.n for p in passages}
+        merged = list(passages)
+        numbers: list[int] = []
+        for p in found:
+            if p.source != best:
+                continue
+            if (p.source, p.start) not in held:
+                held[(p.source, p.start)] = len(merged) + 1
+                merged.append(replace(p, n=len(merged) + 1))
+            numbers.append(held[(p.source, p.start)])
+        return merged, Part(clause, tuple(numbers))
 
     def _draft(self, step: Step) -> Step:
         if not step.answerable:
             return step
+        if step.parts:
+            return self._by_clause(step)
         if self.llm is None:
             return replace(step, draft=extractive_draft(step.passages,
                                                         self.settings.retrieval.min_relevance))
@@ -153,7 +198,39 @@ class AnswerChain:
                        prompt_tokens=completion.prompt_tokens,
                        completion_tokens=completion.completion_tokens)
 
+    def _by_clause(self, step: Step) -> Step:
+        """A compound yes/no question answered clause by clause: "yes" when the model
+        answers every clause yes from its article's passages, "no" when it answers one
+        no (or the passages deny it), otherwise nothing."""
+        assert self.llm is not None
+        started = time.perf_counter()
+        by_n = step.by_number
+        weakest: tuple[float, Part] | None = None
+        for part in step.parts:
+            evidence = [evidence_of(by_n[n]) for n in part.passages]
+            p = 0.0 if denies(part.question, evidence) else compound.p_yes(
+                self.llm, part.question, evidence)
+            log.debug("clause %r: p(yes) %.2f", part.question, p)
+            if weakest is None or p < weakest[0]:
+                weakest = (p, part)
+        assert weakest is not None
+        p, part = weakest
+        if p >= compound.YES:
+            cited = tuple(n for part in step.parts for n in part.passages[:2])
+            draft, verdict = Draft("yes", cited, "yes_no"), Verdict(
+                True, f"every clause: p(yes) >= {p:.2f}", p)
+        elif p < compound.NO:
+            draft, verdict = Draft("no", part.passages[:2], "yes_no"), Verdict(
+                True, f"a clause: p(yes) {p:.2f}", 1 - p)
+        else:
+            draft, verdict = None, Verdict(False, f"a clause undecided: p(yes) {p:.2f}", p)
+        return replace(step, draft=draft, verdict=verdict,
+                       unstated=part.question if draft and draft.answer == "no" else None,
+                       verify_ms=(time.perf_counter() - started) * 1000)
+
     def _verify(self, step: Step) -> Step:
+        if step.verdict is not None:  # decided while drafting
+            return step
         draft = step.draft
         if draft is None or NOT_IN_SOURCES.search(draft.answer):
             return replace(step, verdict=Verdict(False, "no answer drafted"))
@@ -236,7 +313,7 @@ class AnswerChain:
         passages state and that differ from it, and denials of what it cites. When the
         reports are dated, the newest one's answer is the answer."""
         draft = step.draft
-        if draft is None or step.verdict is None or not step.verdict.entailed:
+        if draft is None or step.verdict is None or not step.verdict.entailed or step.parts:
             return step
         started = time.perf_counter()
         by_n = step.by_number
@@ -356,6 +433,8 @@ class AnswerChain:
                           None)
             if denial is not None:
                 text = f"{text} {render('denial_quote', p=denial).strip()}"
+        if step.unstated:
+            text = f"{text} {render('clause_unstated', question=step.unstated).strip()}"
         if q.as_of is not None:  # what was published by then, and the answer says so
             text = f"As of {q.as_of.isoformat()}: {text}"
         cited = set(step.draft.sources)

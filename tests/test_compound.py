@@ -1,0 +1,83 @@
+"""Compound yes/no questions: cut into clauses, each answered on its own article."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.compound import clauses
+from rag.knowledge_base import KnowledgeBase
+from tests.conftest import NEWER_SEED, OLDER_SEED
+from tests.fakes import ScriptedLLM
+from tests.test_answer import assert_quotes_are_exact
+from tests.test_answer_model import chain
+
+OUTLETS = ["Sporting News", "Fortune", "The Verge"]
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Does the Polygon article suggest that X, while the Verge article indicates that Y?",
+     ["Does the Polygon article suggest that X?",
+      "Is it true that the Verge article indicates that Y?"]),
+    ("Did Fortune report X whereas TechCrunch reported Y?",
+     ["Did Fortune report X?", "Is it true that TechCrunch reported Y?"]),
+    # "the same source" is the outlet the first clause names
+    ("Did the Sporting News report a win, and did the same source also report a loss?",
+     ["Did the Sporting News report a win?", "Did Sporting News also report a loss?"]),
+    # a closing comment asks nothing of the articles
+    ("Does Fortune claim X, while The Verge says Y, indicating different views?",
+     ["Does Fortune claim X?", "Is it true that The Verge says Y?"]),
+])
+def test_a_compound_question_is_cut_into_its_clauses(question: str, expected: list[str]
+                                                     ) -> None:
+    assert clauses(question, OUTLETS) == expected
+
+
+@pytest.mark.parametrize("question", [
+    "Have joint operations resumed?",
+    "Did the army and the police take part?",  # one question about two subjects
+    "Did prices rise, and by how much?",  # the second part is not a yes/no question
+    "Who said X, while Y happened?",  # not a yes/no question
+    "Was the report consistent, or did it change?",  # offers alternatives
+])
+def test_a_question_asking_one_thing_is_left_whole(question: str) -> None:
+    assert clauses(question, OUTLETS) == [question]
+
+
+COMPOUND_Q = ("Did the Iraqi military statement say joint operations with the coalition had "
+              "resumed after a pause, while Abdulkarim Khalaf told AFP that the coalition had "
+              "no permission from Baghdad?")
+
+
+def clause_answers(prompt: str) -> bool:
+    return prompt.rstrip().endswith("Reply yes or no.") and "Question: " in prompt
+
+
+def test_each_clause_is_answered_on_its_own_article(extractive: KnowledgeBase,
+                                                   seeds: Path) -> None:
+    llm = ScriptedLLM(verdict=0.9)
+    answer = chain(extractive, llm).ask(COMPOUND_Q).as_dict()
+    asked = [c.prompt for c in llm.verdicts if clause_answers(c.prompt)]
+    assert llm.drafts == []  # no draft of the whole question
+    assert len(asked) == 2
+    assert "Question: Did the Iraqi military statement say" in asked[0]
+    assert "Question: Is it true that Abdulkarim Khalaf told AFP" in asked[1]
+    assert answer["answer"].startswith("Yes [") and not answer["refused"]
+    assert {c["source"] for c in answer["citations"]} == {NEWER_SEED, OLDER_SEED}
+    assert_quotes_are_exact(answer, seeds)
+
+
+def test_a_clause_answered_no_makes_the_answer_no_and_says_which(
+        extractive: KnowledgeBase) -> None:
+    llm = ScriptedLLM(verdict=lambda prompt: 0.2 if "Question: Is it true" in prompt else 0.9)
+    answer = chain(extractive, llm).ask(COMPOUND_Q)
+    assert answer.answer.startswith("No [") and not answer.refused
+    assert "do not bear out" in answer.answer and "Abdulkarim Khalaf told AFP" in answer.answer
+    assert {c.passage.source for c in answer.citations} == {OLDER_SEED}
+
+
+def test_an_undecided_clause_is_a_refusal(extractive: KnowledgeBase) -> None:
+    llm = ScriptedLLM(verdict=lambda prompt: 0.55 if "Question: Is it true" in prompt else 0.9)
+    answer = chain(extractive, llm).ask(COMPOUND_Q)
+    assert answer.refused and answer.citations == []
