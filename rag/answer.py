@@ -140,11 +140,7 @@ class AnswerChain:
     def _retrieve(self, step: Step) -> Step:
         started = time.perf_counter()
         q = step.question
-        hits = self.retriever.retrieve(q.text, q.k, q.as_of, q.sources)
-        passages = select_passages(q.text, hits, self.embedder,
-                                   self.settings.retrieval.context_sentences,
-                                   relative_cutoff=self.settings.retrieval.context_cutoff,
-                                   min_relevance=self.settings.retrieval.min_relevance)
+        passages = self._passages(q.text, q)
         best = max((p.relevance for p in passages), default=0.0)
         answerable = best >= self.settings.retrieval.min_relevance
         parts: list[Part] = []
@@ -158,15 +154,19 @@ class AnswerChain:
         return replace(step, passages=passages, answerable=answerable, parts=tuple(parts),
                        retrieve_ms=(time.perf_counter() - started) * 1000)
 
+    def _passages(self, text: str, q: Question) -> list[Passage]:
+        """The numbered sentences a model reads for `text`, within `q`'s date and sources."""
+        hits = self.retriever.retrieve(text, q.k, q.as_of, q.sources)
+        return select_passages(text, hits, self.embedder,
+                               self.settings.retrieval.context_sentences,
+                               relative_cutoff=self.settings.retrieval.context_cutoff,
+                               min_relevance=self.settings.retrieval.min_relevance)
+
     def _retrieve_clause(self, clause: str, q: Question, passages: list[Passage]
                          ) -> tuple[list[Passage], Part | None]:
         """The passages of the article that best answers one clause, added to `passages`
         (numbered after them, those already there kept); no part when nothing is relevant."""
-        hits = self.retriever.retrieve(clause, q.k, q.as_of, q.sources)
-        found = select_passages(clause, hits, self.embedder,
-                                self.settings.retrieval.context_sentences,
-                                relative_cutoff=self.settings.retrieval.context_cutoff,
-                                min_relevance=self.settings.retrieval.min_relevance)
+        found = self._passages(clause, q)
         if max((p.relevance for p in found), default=0.0) < self.settings.retrieval.min_relevance:
             return passages, None
         best = max(found, key=lambda p: p.relevance).source
