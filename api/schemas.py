@@ -43,6 +43,9 @@ class SummarizeRequest(_Request):
                           "topic and for articles of different days); default RAG_SUMMARY_FORM.")
     sentences: int | None = Field(None, ge=1, le=20, description="At most this many "
                                   "sentences; default RAG_SUMMARY_SENTENCES.")
+    words: int | None = Field(None, ge=10, le=500, description="At most this many words; "
+                              "default RAG_SUMMARY_WORDS. Given alone, as many sentences as it "
+                              "takes to fill it.")
 
     @model_validator(mode="after")
     def _one_of(self) -> SummarizeRequest:

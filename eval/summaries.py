@@ -37,6 +37,7 @@ from rag.knowledge_base import KnowledgeBase
 from rag.llm import LLM
 from rag.prompting import render
 from rag.settings import Settings
+from rag.summarize import sentence_budget
 
 CHARS_PER_TOKEN = 3.5  # English news text in Qwen's tokenizer, measured on the seeds: ~4
 SYSTEMS = ("this project", "lead-3", "naive")
@@ -130,8 +131,10 @@ def naive_summary(llm: LLM, texts: list[str], settings: Settings) -> str:
     room = int(budget * CHARS_PER_TOKEN)
     share = room // max(len(texts), 1)
     articles = [text[:share] for text in texts]  # each article cut alike to fit
-    messages = [{"role": "user", "content": render("naive_summary", articles=articles,
-                                                   sentences=settings.summary.sentences)}]
+    words = settings.summary.words
+    messages = [{"role": "user", "content": render(
+        "naive_summary", articles=articles, words=words,
+        sentences=sentence_budget(None, words, settings.summary.sentences))}]
     return llm.complete(messages, 2 * settings.llm.max_tokens).text.strip()
 
 

@@ -99,7 +99,7 @@ def cmd_summarize(service: Service, args: argparse.Namespace) -> int:
         print("error: give SOURCE... or --topic TEXT (not both)", file=sys.stderr)
         return EXIT_USAGE
     summary = service.summarize(args.sources, args.topic, args.as_of, args.form,
-                                args.sentences)
+                                args.sentences, args.words)
     if args.json:
         _print_json(summary)
         return EXIT_OK
@@ -352,6 +352,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 "for articles of different days)")
     summarize.add_argument("--sentences", type=_positive,
                            help="at most this many sentences (default RAG_SUMMARY_SENTENCES)")
+    summarize.add_argument("--words", type=_positive,
+                           help="at most this many words (default RAG_SUMMARY_WORDS); alone, "
+                                "as many sentences as it takes to fill it")
     summarize.add_argument("--as-of", type=_iso_date, default=None, metavar="YYYY-MM-DD")
     summarize.add_argument("--json", action="store_true")
     summarize.add_argument("--local", action="store_true",

@@ -42,8 +42,8 @@ class Service(Protocol):
             on_token: Callable[[str], None] | None = None) -> dict[str, Any]: ...
 
     def summarize(self, sources: list[str], topic: str | None, as_of: date | None,
-                  form: str | None = None, sentences: int | None = None
-                  ) -> dict[str, Any]: ...
+                  form: str | None = None, sentences: int | None = None,
+                  words: int | None = None) -> dict[str, Any]: ...
 
 
 class InProcess:
@@ -60,11 +60,11 @@ class InProcess:
         return self.kb.ask(question, k, as_of, on_token=on_token).as_dict()
 
     def summarize(self, sources: list[str], topic: str | None, as_of: date | None,
-                  form: str | None = None, sentences: int | None = None
-                  ) -> dict[str, Any]:
+                  form: str | None = None, sentences: int | None = None,
+                  words: int | None = None) -> dict[str, Any]:
         return self.kb.summarize(topic=topic, as_of=as_of,
                                  sources=sources if topic is None else None,
-                                 form=form, sentences=sentences).as_dict()
+                                 form=form, sentences=sentences, words=words).as_dict()
 
 
 class ServerClient:
@@ -84,12 +84,13 @@ class ServerClient:
         return self._post("/search", {"query": query, "k": k})["hits"]
 
     def summarize(self, sources: list[str], topic: str | None, as_of: date | None,
-                  form: str | None = None, sentences: int | None = None
-                  ) -> dict[str, Any]:
+                  form: str | None = None, sentences: int | None = None,
+                  words: int | None = None) -> dict[str, Any]:
         return self._post("/summarize", {"sources": sources if topic is None else None,
                                          "topic": topic,
                                          "as_of": as_of.isoformat() if as_of else None,
-                                         "form": form, "sentences": sentences})
+                                         "form": form, "sentences": sentences,
+                                         "words": words})
 
     def ask(self, question: str, k: int | None, as_of: date | None,
             on_token: Callable[[str], None] | None = None) -> dict[str, Any]:

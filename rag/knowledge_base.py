@@ -94,19 +94,21 @@ class KnowledgeBase:
 
     def summarize(self, source: str | None = None, topic: str | None = None,
                   as_of: date | None = None, sources: Sequence[str] | None = None,
-                  form: str | None = None, sentences: int | None = None) -> Summary:
+                  form: str | None = None, sentences: int | None = None,
+                  words: int | None = None) -> Summary:
         """Summarize one source, chosen sources, or a topic across sources; exactly one of
-        `source`, `sources` and `topic` must be given. `form` and `sentences` default to
-        the settings (RAG_SUMMARY_FORM, RAG_SUMMARY_SENTENCES)."""
+        `source`, `sources` and `topic` must be given. `form`, `sentences` and `words`
+        default to the settings (RAG_SUMMARY_FORM, RAG_SUMMARY_SENTENCES, RAG_SUMMARY_WORDS)."""
         if sum(value is not None for value in (source, topic, sources)) != 1:
             raise ConfigError("summarize needs exactly one of a source, sources or a topic")
         if source is not None:
-            return self.summaries.article(source, form, sentences)
+            return self.summaries.article(source, form, sentences, words)
         if sources is not None:
             if not sources:
                 raise ConfigError("summarize needs at least one source")
-            return self.summaries.articles(sources, form, sentences)
-        return self.summaries.topic(topic or "", as_of=as_of, form=form, sentences=sentences)
+            return self.summaries.articles(sources, form, sentences, words)
+        return self.summaries.topic(topic or "", as_of=as_of, form=form, sentences=sentences,
+                                    words=words)
 
     def ingest(self, paths: Iterable[Path], prune: bool = False, progress: bool = False
                ) -> IngestReport:

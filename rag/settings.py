@@ -189,6 +189,12 @@ class SummarySettings(_Section):
         "Sentences a summary has at most (about 25 words each: 6 reads in under a minute).",
         6, ge=1, le=20,
     )
+    words: int | None = _env(
+        "RAG_SUMMARY_WORDS",
+        "Words a summary has at most (unset: no limit but the sentences'). Given alone, as "
+        "it is asked for, it allows as many sentences as it takes to fill it.",
+        None, ge=10, le=500,
+    )
     form: Literal["auto", "paragraph", "bullets", "timeline"] = _env(
         "RAG_SUMMARY_FORM",
         "`paragraph`, `bullets` (one sentence per line), `timeline` (date order, each "

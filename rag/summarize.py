@@ -34,6 +34,8 @@ from rag.verify import ClaimVerifier, make_verifier
 PART_SENTENCES = 14
 MIN_PER_ARTICLE = 4
 TOKENS_PER_SENTENCE = 45  # room for a sentence of ~30 words and its JSON
+WORDS_PER_SENTENCE = 25  # a news sentence: a length in words becomes this many sentences
+MAX_SENTENCES = 20
 # A sentence this close (cosine) to one already kept from another article says the same
 # thing: syndicated copies and shared quotes are summarized once.
 RESTATES = 0.9
@@ -41,14 +43,16 @@ RESTATES = 0.9
 
 @dataclass(frozen=True)
 class Plan:
-    """How one summary is written: at most `sentences`, as a timeline or not, as bullet
-    points or a paragraph, from one article or several, about a topic or not."""
+    """How one summary is written: at most `sentences` (and at most `words`, when set), as
+    a timeline or not, as bullet points or a paragraph, from one article or several, about
+    a topic or not."""
 
     sentences: int
     timeline: bool
     bullets: bool
     several: bool = False
     topic: str | None = None
+    words: int | None = None
 
 
 @dataclass(frozen=True)
@@ -105,30 +109,33 @@ class Summarizer:
                 "embeddings": self.embedder.model_id}
 
     def plan(self, form: str | None, sentences: int | None, timeline: bool,
-             several: bool = False, topic: str | None = None) -> Plan:
-        """How a summary is written: `form` and `sentences` as asked, else as configured;
-        `timeline` is what the `auto` form gives this kind of summary."""
+             several: bool = False, topic: str | None = None, words: int | None = None
+             ) -> Plan:
+        """How a summary is written: `form`, `sentences` and `words` as asked, else as
+        configured; `timeline` is what the `auto` form gives this kind of summary. A length
+        in words alone allows as many sentences as it takes to fill it."""
         form = form or self.settings.summary.form
-        return Plan(sentences or self.settings.summary.sentences,
+        words = words or self.settings.summary.words
+        return Plan(sentence_budget(sentences, words, self.settings.summary.sentences),
                     timeline if form == "auto" else form == "timeline",
-                    form == "bullets", several, topic)
+                    form == "bullets", several, topic, words)
 
-    def article(self, source: str, form: str | None = None, sentences: int | None = None
-                ) -> Summary:
+    def article(self, source: str, form: str | None = None, sentences: int | None = None,
+                words: int | None = None) -> Summary:
         """Summarize one ingested article."""
         started = time.perf_counter()
-        return self._summarize(self._ranked(source), self.plan(form, sentences, False),
-                               started)
+        return self._summarize(self._ranked(source),
+                               self.plan(form, sentences, False, words=words), started)
 
     def articles(self, sources: Sequence[str], form: str | None = None,
-                 sentences: int | None = None) -> Summary:
+                 sentences: int | None = None, words: int | None = None) -> Summary:
         """Summarize chosen articles as one story: what several of them say is kept once,
         each article gives its best sentences, and articles of different days make a
         timeline."""
         started = time.perf_counter()
         chosen = list(dict.fromkeys(sources))
         if len(chosen) == 1:
-            return self.article(chosen[0], form, sentences)
+            return self.article(chosen[0], form, sentences, words)
         share = max(MIN_PER_ARTICLE, PART_SENTENCES // len(chosen))  # one prompt if it fits
         passages: list[Passage] = []
         for source in chosen:
@@ -137,8 +144,8 @@ class Summarizer:
         passages.sort(key=lambda p: (p.published or "", p.source, p.start))
         passages = [replace(p, n=n) for n, p in enumerate(passages, 1)]
         days = {p.published for p in passages if p.published}
-        return self._summarize(passages, self.plan(form, sentences, len(days) > 1, several=True),
-                               started)
+        return self._summarize(passages, self.plan(form, sentences, len(days) > 1, several=True,
+                                                   words=words), started)
 
     def _ranked(self, source: str) -> list[Passage]:
         """An article's sentences, numbered in order, scored as summary material."""
@@ -165,7 +172,8 @@ class Summarizer:
         ]
 
     def topic(self, topic: str, k: int = 12, as_of: date | None = None,
-              form: str | None = None, sentences: int | None = None) -> Summary:
+              form: str | None = None, sentences: int | None = None,
+              words: int | None = None) -> Summary:
         """Summarize what the articles say about `topic`, oldest report first."""
         started = time.perf_counter()
         hits = self.retriever.retrieve(topic, k, as_of)
@@ -179,7 +187,8 @@ class Summarizer:
             return Summary(render("summary_refusal", topic=topic,
                                   as_of=as_of.isoformat() if as_of else None),
                            [], self.backend, timings, refused=True)
-        return self._summarize(passages, self.plan(form, sentences, True, topic=topic), started)
+        return self._summarize(passages,
+                               self.plan(form, sentences, True, topic=topic, words=words), started)
 
     def _summarize(self, passages: list[Passage], plan: Plan, started: float) -> Summary:
         retrieve_ms = (time.perf_counter() - started) * 1000
@@ -201,7 +210,7 @@ class Summarizer:
             # articles' own best sentences, quoted, are a summary that is.
             text, citations = cite(self._extractive(passages, plan), passages, self.verifier)
         elif text and self.llm is not None:
-            text, citations = filled(text, citations, passages, plan)
+            text, citations = filled(*within(text, citations, plan.words), passages, plan)
         timings = {"retrieve_ms": round(retrieve_ms, 1),
                    "generate_ms": round((time.perf_counter() - generate_started) * 1000, 1),
                    "prompt_tokens": usage[0], "completion_tokens": usage[1]}
@@ -218,17 +227,17 @@ class Summarizer:
                                                 self.settings.retrieval.min_relevance))
 
     def _extractive(self, passages: list[Passage], plan: Plan) -> str:
-        chosen = sorted(passages, key=lambda p: -p.relevance)[:plan.sentences]
+        chosen = _fitting(sorted(passages, key=lambda p: -p.relevance), plan.sentences,
+                          plan.words, plan)
         chosen.sort(key=lambda p: ((p.published or "") if plan.timeline else "", p.source,
                                    p.start))
-        if plan.timeline:
-            return " ".join(f"{p.published or 'Undated'}: {p.text} [{p.n}]" for p in chosen)
-        return " ".join(f"{p.text} [{p.n}]" for p in chosen)
+        return " ".join(with_markers(_quoted(p, plan), [p.n]) for p in chosen)
 
     def _generate(self, passages: list[Passage], plan: Plan, usage: list[int]) -> str:
         messages = [
             {"role": "system", "content": render("summary_system", sentences=plan.sentences,
-                                                 timeline=plan.timeline, several=plan.several)},
+                                                 words=plan.words, timeline=plan.timeline,
+                                                 several=plan.several)},
             {"role": "user", "content": render("summary_user", groups=group_by_source(passages),
                                                topic=plan.topic)},
         ]
@@ -238,9 +247,10 @@ class Summarizer:
                  usage: list[int]) -> str:
         messages = [
             {"role": "system", "content": render("summary_system", sentences=plan.sentences,
-                                                 timeline=plan.timeline, several=plan.several)},
+                                                 words=plan.words, timeline=plan.timeline,
+                                                 several=plan.several)},
             {"role": "user", "content": render("summary_combine", parts=drafts,
-                                               sentences=plan.sentences,
+                                               sentences=plan.sentences, words=plan.words,
                                                timeline=plan.timeline)},
         ]
         return self._complete(messages, numbers, plan, usage)
@@ -261,6 +271,14 @@ class Summarizer:
         return written(value, numbers)
 
 
+def sentence_budget(sentences: int | None, words: int | None, default: int) -> int:
+    """The sentences a summary may have: as asked, else as many as `words` takes, else
+    `default`."""
+    if sentences is None and words:
+        return min(MAX_SENTENCES, -(-words // WORDS_PER_SENTENCE))
+    return sentences or default
+
+
 def filled(text: str, citations: list[Citation], passages: list[Passage], plan: Plan
            ) -> tuple[str, list[Citation]]:
     """The summary brought to its length with the articles' own best sentences, quoted.
@@ -272,21 +290,18 @@ def filled(text: str, citations: list[Citation], passages: list[Passage], plan: 
     construction, so no model call.
     """
     missing = plan.sentences - len(split_answer(text))
-    if missing <= 0:
+    room = plan.words - words_of(text) if plan.words else None
+    if missing <= 0 or (room is not None and room <= 0):
         return text, citations
     covered = [c.passage for c in citations]
-    added: list[Passage] = []
+    fresh: list[Passage] = []
     for passage in sorted(passages, key=lambda p: -p.relevance):
-        if len(added) == missing:
-            break
-        if any(cosine(passage.vector, other.vector) >= RESTATES or other.n == passage.n
-               for other in covered + added):
-            continue
-        added.append(passage)
+        if not any(cosine(passage.vector, other.vector) >= RESTATES or other.n == passage.n
+                   for other in covered + fresh):
+            fresh.append(passage)
+    added = _fitting(fresh, missing, room, plan)
     added.sort(key=lambda p: (p.source, p.start))
-    sentences = split_answer(text) + [
-        with_markers((f"{p.published or 'Undated'}: " if plan.timeline else "") + _closed(p.text),
-                     [p.n]) for p in added]
+    sentences = split_answer(text) + [with_markers(_quoted(p, plan), [p.n]) for p in added]
     if plan.timeline:  # one date order for the model's sentences and the quotes
         sentences.sort(key=lambda sentence: (m[1] if (m := _DATED.match(sentence))
                                              else "9999"))
@@ -294,6 +309,50 @@ def filled(text: str, citations: list[Citation], passages: list[Passage], plan: 
 
 
 _DATED = re.compile(r"^(\d{4}-\d{2}-\d{2}):")
+_MARKERS = re.compile(r"\s*\[\d+\]")
+
+
+def words_of(text: str) -> int:
+    """How many words a summary has for its reader (its `[n]` markers not counted)."""
+    return len(_MARKERS.sub("", text).split())
+
+
+def within(text: str, citations: list[Citation], words: int | None
+           ) -> tuple[str, list[Citation]]:
+    """The summary's leading sentences that fit in `words` (the first always kept), with
+    the citations those sentences still carry."""
+    if words is None or words_of(text) <= words:
+        return text, citations
+    kept: list[str] = []
+    for sentence in split_answer(text):
+        if kept and words_of(" ".join([*kept, sentence])) > words:
+            break
+        kept.append(sentence)
+    text = " ".join(kept)
+    return text, [c for c in citations if f"[{c.n}]" in text]
+
+
+def _quoted(passage: Passage, plan: Plan) -> str:
+    """An article's sentence as a summary quotes it (dated in a timeline)."""
+    return (f"{passage.published or 'Undated'}: " if plan.timeline else "") + \
+        _closed(passage.text)
+
+
+def _fitting(candidates: list[Passage], count: int, words: int | None, plan: Plan
+             ) -> list[Passage]:
+    """The first `count` of `candidates`, in their order, passing over any sentence too long
+    for the `words` still free (no limit when `words` is None)."""
+    chosen: list[Passage] = []
+    for passage in candidates:
+        if len(chosen) == count:
+            break
+        size = words_of(_quoted(passage, plan))
+        if words is not None:
+            if size > words:
+                continue
+            words -= size
+        chosen.append(passage)
+    return chosen
 
 
 def _closed(sentence: str) -> str:

@@ -7,6 +7,7 @@ the busy-model cases use a chat model that waits until the test lets it go.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -174,6 +175,11 @@ def test_summarize_source_and_topic(client: TestClient) -> None:
     assert short["summary"].count("\n- ") == 1 and short["summary"].startswith("- ")
     assert client.post("/summarize", json={"source": OLDER_SEED,
                                            "form": "poem"}).status_code == 422
+    brief = client.post("/summarize", json={"sources": [OLDER_SEED, NEWER_SEED],
+                                            "words": 40}).json()
+    assert 0 < len(re.sub(r"\s*\[\d+\]", "", brief["summary"]).split()) <= 40
+    assert client.post("/summarize", json={"source": OLDER_SEED,
+                                           "words": 5}).status_code == 422
 
 
 def test_summarize_errors(client: TestClient) -> None:

@@ -223,3 +223,57 @@ def test_a_summary_short_of_its_length_is_filled_with_quoted_sentences(
     verdicts = len(llm.verdicts)
     summarizer.article(OLDER_SEED, sentences=4)
     assert len(llm.verdicts) == 2 * verdicts  # quotes need no verdict of their own
+
+
+# -- length in words ------------------------------------------------------------------------
+
+def test_a_length_in_words_bounds_the_summary(extractive: KnowledgeBase) -> None:
+    from rag.summarize import words_of
+
+    short = extractive.summarize(sources=[OLDER_SEED, NEWER_SEED], words=50).summary
+    long = extractive.summarize(sources=[OLDER_SEED, NEWER_SEED], words=400).summary
+    assert 0 < words_of(short) <= 50 < words_of(long) <= 400
+    assert len(split_answer(long)) > 6  # words alone: as many sentences as it takes
+    capped = extractive.summarize(source=OLDER_SEED, sentences=2, words=200).summary
+    assert len(split_answer(capped)) == 2  # both limits hold
+
+
+def test_a_length_in_words_reaches_the_model_and_trims_its_draft(
+        extractive: KnowledgeBase) -> None:
+    from rag.summarize import Summarizer, words_of
+    from tests.fakes import ScriptedLLM
+
+    llm = ScriptedLLM(draft="Iraq's government denied that joint operations with the US-led "
+                            "coalition against the Islamic State group had resumed [1]. "
+                            "The spokesman said the joint operations had not resumed [2]. "
+                            "A report said the opposite [3].")
+    summarizer = Summarizer(extractive.settings, extractive.store, extractive.retriever,
+                            extractive.embedder, llm)
+    summary = summarizer.article(OLDER_SEED, words=20)
+    call = llm.drafts[0]
+    assert call.schema is not None and call.schema["properties"]["sentences"]["maxItems"] == 1
+    assert "(20 words at most)" in call.messages[0]["content"]
+    # The draft's first sentence alone passes 16 words: it is kept, the rest is not.
+    assert summary.summary.startswith("Iraq's government denied") and \
+        "spokesman" not in summary.summary
+    assert len(summary.citations) == 1 and f"[{summary.citations[0].n}]" in summary.summary
+    summary = summarizer.article(OLDER_SEED, words=60)
+    assert 20 < words_of(summary.summary) <= 60
+
+
+def test_a_length_in_words_over_cli_and_settings(rag: Callable[..., tuple[int, Any, str]],
+                                                 seeds: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag.summarize import words_of
+
+    monkeypatch.setenv("RAG_LLM", "extractive")
+    rag("ingest", str(seeds))
+    code, summary, _ = rag("summarize", OLDER_SEED, NEWER_SEED, "--words", "40", "--json",
+                           "--local")
+    assert code == 0 and 0 < words_of(summary["summary"]) <= 40
+    monkeypatch.setenv("RAG_SUMMARY_WORDS", "45")
+    code, summary, _ = rag("summarize", OLDER_SEED, NEWER_SEED, "--json", "--local")
+    assert code == 0 and 0 < words_of(summary["summary"]) <= 45
+    monkeypatch.setenv("RAG_SUMMARY_WORDS", "3")
+    code, _, err = rag("summarize", OLDER_SEED, "--json", "--local")
+    assert code != 0 and "RAG_SUMMARY_WORDS" in err

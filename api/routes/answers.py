@@ -89,7 +89,8 @@ async def summarize(body: SummarizeRequest, kb: KB,
     model_gate.admit()
     async with model_gate.slot():
         summary = await run_in_threadpool(kb.summarize, body.source, body.topic, body.as_of,
-                                          body.sources, body.form, body.sentences)
+                                          body.sources, body.form, body.sentences,
+                                          body.words)
     return summary.as_dict()
 
 
