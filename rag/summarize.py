@@ -300,8 +300,12 @@ def filled(text: str, citations: list[Citation], passages: list[Passage], plan: 
                    for other in covered + fresh):
             fresh.append(passage)
     added = _fitting(fresh, missing, room, plan)
-    added.sort(key=lambda p: (p.source, p.start))
-    sentences = split_answer(text) + [with_markers(_quoted(p, plan), [p.n]) for p in added]
+    sentences = split_answer(text)
+    for p in sorted(added, key=lambda p: p.n):  # passages are numbered in story order
+        # Before the first sentence that rests on a later passage: the lead stays ahead.
+        at = next((i for i, s in enumerate(sentences) if _first_cited(s) > p.n),
+                  len(sentences))
+        sentences.insert(at, with_markers(_quoted(p, plan), [p.n]))
     if plan.timeline:  # one date order for the model's sentences and the quotes
         sentences.sort(key=lambda sentence: (m[1] if (m := _DATED.match(sentence))
                                              else "9999"))
@@ -310,6 +314,12 @@ def filled(text: str, citations: list[Citation], passages: list[Passage], plan: 
 
 _DATED = re.compile(r"^(\d{4}-\d{2}-\d{2}):")
 _MARKERS = re.compile(r"\s*\[\d+\]")
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def _first_cited(sentence: str) -> int:
+    """The lowest passage number a sentence cites (none: it goes last)."""
+    return min((int(n) for n in _MARKER.findall(sentence)), default=1 << 30)
 
 
 def words_of(text: str) -> int:

@@ -277,3 +277,26 @@ def test_a_length_in_words_over_cli_and_settings(rag: Callable[..., tuple[int, A
     monkeypatch.setenv("RAG_SUMMARY_WORDS", "3")
     code, _, err = rag("summarize", OLDER_SEED, "--json", "--local")
     assert code != 0 and "RAG_SUMMARY_WORDS" in err
+
+
+def test_quotes_that_fill_a_summary_take_their_place_in_the_story(
+        extractive: KnowledgeBase) -> None:
+    from rag.summarize import Summarizer, _first_cited
+    from tests.fakes import ScriptedLLM
+
+    summarizer = Summarizer(extractive.settings, extractive.store, extractive.retriever,
+                            extractive.embedder, None)
+    late = summarizer._ranked(OLDER_SEED)[6]  # a sentence well after the lead
+    llm = ScriptedLLM(draft=with_marker(late.text, late.n))
+    summarizer.llm = llm
+    summary = summarizer.article(OLDER_SEED, sentences=3)
+    order = [_first_cited(sentence) for sentence in split_answer(summary.summary)]
+    assert late.n in order and len(order) == 3
+    assert order[0] < late.n  # the lead, quoted, comes before the model's later sentence
+    assert order == sorted(order)
+
+
+def with_marker(text: str, n: int) -> str:
+    from rag.citations import with_markers
+
+    return with_markers(text, [n])
