@@ -113,3 +113,15 @@ def test_naive_baseline_stuffs_every_article_cut_to_fit(
     assert "Article 1:" in prompt and "Article 2:" in prompt and "beta beta" in prompt
     budget = settings.llm.context_tokens - 2 * settings.llm.max_tokens - 200
     assert len(prompt) < budget * CHARS_PER_TOKEN + 500  # cut to the model's context
+
+
+def test_naive_baseline_is_asked_for_the_same_length(
+        make_settings: Callable[..., Settings]) -> None:
+    from eval.summaries import naive_summary
+    from tests.fakes import ScriptedLLM
+
+    llm = ScriptedLLM(draft="The story in brief.")
+    naive_summary(llm, ["alpha", "beta"], make_settings())
+    assert "in 6 sentences." in llm.calls[0].prompt
+    naive_summary(llm, ["alpha", "beta"], make_settings(summary={"words": 200}))
+    assert "in 8 sentences (200 words at most)." in llm.calls[1].prompt
