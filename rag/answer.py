@@ -31,6 +31,7 @@ from rag.context import Passage, group_by_source, select_passages
 from rag.drafting import MAX_SOURCES, Draft, write_draft
 from rag.embeddings import Embedder
 from rag.llm import LLM
+from rag.names import full_name
 from rag.prompting import render
 from rag.retrieval import HybridRetriever, asks_about_sources
 from rag.settings import Settings
@@ -256,7 +257,8 @@ class AnswerChain:
     def _check(self, draft: Draft, step: Step, reverse: bool) -> tuple[Draft, Verdict]:
         """One answer against the passages it rests on (those naming it first); with
         `reverse`, a yes/no answer they do not state is checked the other way."""
-        draft = with_naming_passages(draft, step.passages, step.question.text)
+        draft = with_naming_passages(with_full_name(draft, step.passages), step.passages,
+                                     step.question.text)
         by_n = step.by_number
         evidence = [evidence_of(by_n[n]) for n in draft.sources]
         if draft.form == "yes_no":
@@ -462,6 +464,15 @@ class AnswerChain:
         return [replace(c, copies=tuple(
             Carrier(name, records[name].outlet, records[name].url)
             for name in copies[c.passage.source] if name in records)) for c in citations]
+
+
+def with_full_name(draft: Draft, passages: list[Passage]) -> Draft:
+    """A short answer that is part of a longer name the passages mostly write is that name:
+    a small model shortens "Alameda Research" to "Alameda", which names something else."""
+    if draft.form != "short":
+        return draft
+    name = full_name(draft.answer, [p.text for p in passages])
+    return draft if name == draft.answer else replace(draft, answer=name)
 
 
 def with_naming_passages(draft: Draft, passages: list[Passage], question: str) -> Draft:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from rag.errors import MalformedReplyError
 from rag.llm import LLM
+from rag.names import NAME_RUN
 from rag.prompting import render
 from rag.terms import NEGATIONS, STOP_WORDS, has_negation, terms, words
 
@@ -187,16 +188,12 @@ def _question_clause(question: str, evidence: Sequence[Evidence]) -> str | None:
         else None
 
 
-# A name: capitalized words in a row ("John J. Ray III", "Sam Bankman-Fried", "FTX").
-_NAME_RUN = re.compile(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*")
-
-
 def _names(text: str) -> list[set[str]]:
     """The names of people or groups in `text`, each as its lower-case words: runs of two
     capitalized words or more, or one with a hyphen; a sentence's first word is left out."""
     found = []
     for sentence in _SENTENCE_END.split(text):
-        for m in _NAME_RUN.finditer(sentence):
+        for m in NAME_RUN.finditer(sentence):
             tokens = m.group().split()
             if m.start() == 0:
                 tokens = tokens[1:]

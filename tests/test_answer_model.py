@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from rag.answer import PER_SOURCE_CHECKS, AnswerChain
 from rag.knowledge_base import KnowledgeBase
@@ -168,3 +170,22 @@ def test_an_answer_its_citations_miss_is_found_in_the_article_that_states_it(
     assert {c["source"] for c in cited_first} == {NEWER_SEED}
     assert answer["conflicts"] and "denied reports" in answer["answer"]
     assert_quotes_are_exact(answer, seeds)
+
+
+def test_a_shortened_name_is_answered_and_checked_in_full(
+        make_settings: Callable[..., Any], tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "ftx.txt").write_text(
+        "Title: FTX's sister firm\nDate: 2023-10-05\nSource: Wire\n\n"
+        "Alameda Research, the trading firm founded by Sam Bankman-Fried, took on losses to "
+        "prop up the balance sheet of FTX. Executives at Alameda Research said the firm had "
+        "acted legally as a customer and market maker.\n", encoding="utf-8")
+    kb = KnowledgeBase(make_settings(llm={"backend": "extractive"}))
+    kb.ingest([folder])
+    llm = ScriptedLLM(draft=lambda p: {"sources": [passage_saying(p, "took on losses")],
+                                       "answer": "Alameda"})
+    answer = chain(kb, llm, min_relevance=0.0).ask(
+        "Which firm took on losses to prop up the balance sheet of FTX?")
+    assert answer.answer.startswith("Alameda Research [")
+    assert "Proposed answer: Alameda Research" in llm.verdicts[0].prompt
