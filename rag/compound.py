@@ -57,8 +57,11 @@ def clauses(question: str, outlets: Sequence[str] = ()) -> list[str]:
 
 # "Who, according to Fortune, became ..., and is also known from TechCrunch for ...?": a
 # question that describes its answer in several ways, often from several articles.
+# Its head: "Who", or "Which"/"What" and the words naming what is asked, up to a comma or
+# the first word that reads as a verb ("Which rugby team suffered ...").
 _WH_HEAD = re.compile(rf"^(?:who|(?:which|what)(?:\s+(?!(?:{_AUX}|can|could|will|would|may|"
-                      rf"might|should|that|who|which)\b)[\w'-]+){{0,4}})\b", re.I)
+                      rf"might|should|that|who|which)\b|\w+(?:ed|ing)\b)[\w'-]+){{0,4}})\b",
+                      re.I)
 # Where the next description starts: "..., and is also ...", "..., while also ...",
 # "... and is supporting ...".
 _NEXT = re.compile(rf",?\s+(?:(?:and|while)\s+)?(?:(?P<aux>{_AUX})\s+)?also\s+"
