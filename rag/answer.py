@@ -36,6 +36,7 @@ from rag.prompting import render
 from rag.retrieval import HybridRetriever, asks_about_sources
 from rag.settings import Settings
 from rag.terms import has_negation, terms
+from rag.timewords import asks_latest_report
 from rag.values import restates, rivals, same_value
 from rag.verify import ClaimVerifier, Evidence, Verdict, denies, make_verifier
 
@@ -188,6 +189,9 @@ class AnswerChain:
             return step
         if step.parts:
             return self._by_clause(step)
+        if asks_latest_report(step.question.text) and (
+                latest := latest_report(step.passages, self.settings.retrieval.min_relevance)):
+            return replace(step, draft=latest)  # what the newest report says, in its words
         if self.llm is None:
             return replace(step, draft=extractive_draft(step.passages,
                                                         self.settings.retrieval.min_relevance))
@@ -464,6 +468,8 @@ class AnswerChain:
         by_n = step.by_number
         citations = [Citation(n, by_n[n], True) for n in step.draft.sources]
         text = compose_text(step.draft, by_n)
+        if step.draft.form == "quotes" and asks_latest_report(q.text):
+            text = f"{render('latest_report', p=by_n[step.draft.sources[0]]).strip()} {text}"
         if step.verdict.reason == DENIED:  # the reader sees the denial the "no" rests on
             denial = next((by_n[n] for n in step.draft.sources if has_negation(by_n[n].text)),
                           None)
@@ -542,6 +548,20 @@ def compose_text(draft: Draft, by_n: dict[int, Passage]) -> str:
     answer = draft.answer.rstrip(".")
     return f"{answer[:1].upper()}{answer[1:]} {markers}."
 
+
+
+def latest_report(passages: list[Passage], min_relevance: float, limit: int = 2
+                  ) -> Draft | None:
+    """The newest dated article among the relevant passages, its most relevant sentences
+    quoted in their order: the answer to "what is the latest on X?". None when no relevant
+    passage is dated."""
+    dated = [p for p in passages if p.published and p.relevance >= min_relevance]
+    if not dated:
+        return None
+    newest = max(dated, key=lambda p: (p.published or "", p.relevance))
+    chosen = sorted((p for p in dated if p.source == newest.source),
+                    key=lambda p: -p.relevance)[:limit]
+    return Draft("", tuple(p.n for p in sorted(chosen, key=lambda p: p.start)), "quotes")
 
 
 def extractive_draft(passages: list[Passage], min_relevance: float, limit: int = 2

@@ -4,7 +4,8 @@
 2024-10-03 is about reports from 2024-09-26 to 2024-10-03; an older report of
 an earlier state (a nominee who later lost the vote) should not win over it.
 `period` turns such words into a window of publication dates that retrieval
-favours; `wants_latest` spots questions about the current state of things.
+favours; `wants_latest` spots questions about the current state of things, and
+`asks_latest_report` those asking what the newest report says.
 """
 
 from __future__ import annotations
@@ -54,6 +55,18 @@ def period(question: str, as_of: date) -> Period | None:
                           as_of - timedelta(days=until_back) + (LAG if until_back else
                                                                 timedelta(0)))
     return None
+
+
+# "What is the latest on X?", "What's the most recent news about X?": the question asks for
+# the newest report itself, not for one fact in it.
+_LATEST_REPORT = re.compile(r"^\s*what(?:'s|’s|\s+is|\s+are)\s+the\s+(?:latest|most recent|newest)"
+                            r"(?:\s+(?:report|news|update|word|information|development)s?)?"
+                            r"\s+(?:on|about|regarding|concerning|in|with)\b", re.I)
+
+
+def asks_latest_report(question: str) -> bool:
+    """Whether the question asks what the newest report on something says."""
+    return bool(_LATEST_REPORT.match(question))
 
 
 def wants_latest(question: str) -> bool:

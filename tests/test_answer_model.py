@@ -189,3 +189,16 @@ def test_a_shortened_name_is_answered_and_checked_in_full(
         "Which firm took on losses to prop up the balance sheet of FTX?")
     assert answer.answer.startswith("Alameda Research [")
     assert "Proposed answer: Alameda Research" in llm.verdicts[0].prompt
+
+
+def test_what_the_latest_report_says_is_the_newest_articles_own_words(
+        extractive: KnowledgeBase, seeds: Path) -> None:
+    llm = ScriptedLLM(draft={"sources": [1], "answer": "SpaceWar.com on 2020-01-16"})
+    # Every passage counts as relevant: the hash embedder scores the newer report low.
+    answer = chain(extractive, llm, min_relevance=0.0).ask(
+        "What is the latest report on joint operations between Iraq and the coalition?")
+    assert llm.drafts == []  # quoted, not written
+    assert answer.answer.startswith("The latest report on 2020-01-30: ")
+    assert answer.citations[0].passage.source == NEWER_SEED
+    assert [c.kind for c in answer.conflicts] == ["update"]  # the earlier denial, in words
+    assert_quotes_are_exact(answer.as_dict(), seeds)

@@ -82,3 +82,17 @@ def test_default_context_holds_both_sides_and_the_name_asked_for(
                                min_relevance=retrieval.min_relevance)
     assert any("Abdulkarim Khalaf" in p.text for p in passages)
     assert len(passages) <= 4
+
+
+def test_the_latest_report_is_the_newer_seed_in_its_own_words(
+        minilm_kb: KnowledgeBase) -> None:
+    from rag.settings import load_settings
+
+    kb = KnowledgeBase(load_settings({"RAG_DATA_DIR": str(minilm_kb.settings.data_dir),
+                                      "RAG_LLM": "extractive"}))
+    answer = kb.ask("What is the latest report on joint operations between Iraq and the "
+                    "coalition?")
+    lead = answer.answer.split("Reports changed")[0]
+    assert lead.startswith("The latest report on 2020-01-30: ") and "resumed" in lead
+    assert answer.citations[0].passage.source == NEWER_SEED
+    assert [c.kind for c in answer.conflicts] == ["update"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from rag.timewords import Period, period, wants_latest
+from rag.timewords import Period, asks_latest_report, period, wants_latest
 
 AS_OF = date(2024, 10, 3)  # a Thursday
 
@@ -52,3 +52,11 @@ def test_the_report_of_the_week_asked_about_ranks_first(kb: Any, tmp_path: Path)
     dated = kb.retriever.retrieve(question, 2, AS_OF)
     assert plain[0].chunk.source == "old.txt"  # the older report matches more words
     assert dated[0].chunk.source == "new.txt"
+
+
+def test_questions_asking_what_the_newest_report_says() -> None:
+    assert asks_latest_report("What is the latest report on joint operations?")
+    assert asks_latest_report("What's the latest on the strike?")
+    assert asks_latest_report("What is the most recent news about the Patriot missiles?")
+    assert not asks_latest_report("Who is the latest player to sign?")  # one fact
+    assert not asks_latest_report("Have the latest talks on the strike failed?")
