@@ -242,6 +242,7 @@ class AnswerChain:
         started = time.perf_counter()
         if draft.form == "quotes":  # the answer is the passages' own sentences
             return replace(step, verdict=Verdict(True, "quoted"))
+        draft = self._full_name(draft, step)
         reverse = draft.form == "yes_no" and not draft.others
         first, verdict = self._check(draft, step, reverse)
         if not verdict.entailed:
@@ -262,11 +263,22 @@ class AnswerChain:
         return replace(step, draft=first, verdict=verdict,
                        verify_ms=(time.perf_counter() - started) * 1000)
 
+    def _full_name(self, draft: Draft, step: Step) -> Draft:
+        """A short answer named as the articles it cites first name it: a small model
+        shortens "Alameda Research" to "Alameda", which names something else."""
+        if draft.form != "short":
+            return draft
+        by_n = step.by_number
+        store = self.retriever.store
+        texts = [" ".join(c.text for c in store.chunks(where={"source": source}))
+                 for source in dict.fromkeys(by_n[n].source for n in draft.sources)]
+        name = full_name(draft.answer, texts)
+        return draft if name == draft.answer else replace(draft, answer=name)
+
     def _check(self, draft: Draft, step: Step, reverse: bool) -> tuple[Draft, Verdict]:
         """One answer against the passages it rests on (those naming it first); with
         `reverse`, a yes/no answer they do not state is checked the other way."""
-        draft = with_naming_passages(with_full_name(draft, step.passages), step.passages,
-                                     step.question.text)
+        draft = with_naming_passages(draft, step.passages, step.question.text)
         by_n = step.by_number
         evidence = [evidence_of(by_n[n]) for n in draft.sources]
         if draft.form == "yes_no":
@@ -504,15 +516,6 @@ class AnswerChain:
         return [replace(c, copies=tuple(
             Carrier(name, records[name].outlet, records[name].url)
             for name in copies[c.passage.source] if name in records)) for c in citations]
-
-
-def with_full_name(draft: Draft, passages: list[Passage]) -> Draft:
-    """A short answer that is part of a longer name the passages mostly write is that name:
-    a small model shortens "Alameda Research" to "Alameda", which names something else."""
-    if draft.form != "short":
-        return draft
-    name = full_name(draft.answer, [p.text for p in passages])
-    return draft if name == draft.answer else replace(draft, answer=name)
 
 
 def with_naming_passages(draft: Draft, passages: list[Passage], question: str) -> Draft:

@@ -13,10 +13,6 @@ from rag.terms import STOP_WORDS
 NAME_RUN = re.compile(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*")
 # Where a sentence ends: after a word, not after an initial ("John J. Ray III").
 _SENTENCE_END = re.compile(r"(?<=[a-z]{2}[.!?])\s+")
-# A longer name stands for the answer when it holds more than this share of the answer's
-# mentions: "Alameda" is "Alameda Research" where the articles write it so, but "Ireland"
-# stays "Ireland" beside one "Northern Ireland".
-FULL_NAME_SHARE = 0.5
 MAX_NAME_WORDS = 5
 
 
@@ -35,21 +31,23 @@ def runs(text: str) -> list[tuple[str, ...]]:
 
 
 def full_name(answer: str, texts: Iterable[str]) -> str:
-    """`answer` as the longer name the texts mostly write it in ("Alameda" -> "Alameda
-    Research"), or `answer` itself when they mostly write it alone or not at all."""
+    """`answer` as the articles first name it: news names a person or a firm in full on
+    first mention and shortens it after ("Alameda Research", then "Alameda"). The longer
+    name is taken when it is the first mention in most of the `texts` that mention the
+    answer; "Ireland" stays "Ireland" in an article that names it so before "Northern
+    Ireland"."""
     short = tuple(answer.split())
     if not short or len(short) >= MAX_NAME_WORDS or not all(w[:1].isupper() for w in short):
         return answer
-    mentions: Counter[tuple[str, ...]] = Counter()
+    first: Counter[tuple[str, ...]] = Counter()
     for text in texts:
-        for run in runs(text):
-            if any(run[i : i + len(short)] == short for i in range(len(run) - len(short) + 1)):
-                mentions[run] += 1
-    if not mentions:
+        mention = next((run for run in runs(text) if any(
+            run[i : i + len(short)] == short for i in range(len(run) - len(short) + 1))), None)
+        if mention is not None:
+            first[mention] += 1
+    if not first:
         return answer
-    longest, count = max(((run, n) for run, n in mentions.items()
-                          if len(short) < len(run) <= MAX_NAME_WORDS),
-                         key=lambda item: (item[1], len(item[0])), default=((), 0))
-    if count / sum(mentions.values()) <= FULL_NAME_SHARE:
+    name, count = first.most_common(1)[0]
+    if len(name) <= len(short) or len(name) > MAX_NAME_WORDS or 2 * count <= sum(first.values()):
         return answer
-    return " ".join(longest)
+    return " ".join(name)

@@ -12,7 +12,7 @@ def test_runs_stop_at_sentence_ends_but_not_at_initials() -> None:
         ("Federal", "Reserve"), ("Powell",)]
 
 
-def test_a_shortened_name_is_the_name_the_texts_mostly_write() -> None:
+def test_a_shortened_name_is_the_name_the_articles_first_give() -> None:
     texts = ["Alameda Research took on losses.", "Executives at Alameda Research said so.",
              "Alameda traded on FTX."]
     assert full_name("Alameda", texts) == "Alameda Research"
@@ -20,9 +20,16 @@ def test_a_shortened_name_is_the_name_the_texts_mostly_write() -> None:
         "John J. Ray III"
 
 
-def test_a_name_mostly_written_alone_or_not_a_name_stays() -> None:
+def test_a_name_first_written_alone_or_not_a_name_stays() -> None:
     texts = ["Ireland beat them.", "Ireland won again.", "Northern Ireland lost."]
     assert full_name("Ireland", texts) == "Ireland"
     assert full_name("Khalaf", ["Abdulkarim Khalaf denied it.", "said Khalaf."]) == "Khalaf"
     assert full_name("bettors", ["Bettors Club members bet."]) == "bettors"
     assert full_name("Acme", ["Nothing about it."]) == "Acme"
+
+
+def test_the_first_mention_decides_not_the_count() -> None:
+    article = "Alameda Research lost money. Alameda traded. Alameda paid. Alameda left."
+    assert full_name("Alameda", [article]) == "Alameda Research"
+    assert full_name("Ireland", ["Ireland won. Fans in Northern Ireland cheered."]) == \
+        "Ireland"
