@@ -254,10 +254,6 @@ class AnswerChain:
                 if found.entailed:
                     first, verdict = candidate, found
                     break
-        if not verdict.entailed and draft.form == "short":
-            described = self._by_description(first, step)
-            if described is not None:
-                step, first, verdict = described
         if not verdict.entailed:
             first, verdict = self._per_source(first, verdict, step)
         return replace(step, draft=first, verdict=verdict,
@@ -303,36 +299,6 @@ class AnswerChain:
         if reverse.entailed:
             return replace(draft, answer=other), reverse
         return draft, verdict
-
-    def _by_description(self, draft: Draft, step: Step) -> tuple[Step, Draft, Verdict] | None:
-        """A short answer to a question that describes it several ways ("Who, according to
-        Fortune, ..., and is also known from TechCrunch for ...?"), checked against each
-        description on the passages of the article that best matches it: no one article
-        states them all, so against the whole question it is never stated. None unless
-        every description's passages state it."""
-        asked = compound.descriptions(step.question.text)
-        if len(asked) < 2:
-            return None
-        passages, stating, weakest = step.passages, [], 1.0
-        for description in asked:
-            passages, part = self._retrieve_clause(description, step.question, passages)
-            if part is None:
-                return None
-            # That article's sentences: those found for the description, and any other
-            # shown that names the answer (the description's may say "he").
-            article = {p.source for p in passages if p.n in part.passages}
-            own = [p for p in passages if p.source in article]
-            named = with_naming_passages(replace(draft, sources=part.passages), own,
-                                         description)
-            evidence = [evidence_of(p) for p in own if p.n in named.sources]
-            found = self.verifier.check(draft.answer, evidence, description)
-            log.debug("description %r: %s", description, found.reason)
-            if not found.entailed:
-                return None
-            stating += [n for n in named.sources[:2] if n not in stating]
-            weakest = min(weakest, found.confidence or 1.0)
-        return (replace(step, passages=passages), replace(draft, sources=tuple(stating)),
-                Verdict(True, f"every description: p(yes) >= {weakest:.2f}", weakest))
 
     def _per_source(self, draft: Draft, verdict: Verdict, step: Step) -> tuple[Draft, Verdict]:
         """The answer checked against what each article shown says, when the passages the

@@ -55,42 +55,6 @@ def clauses(question: str, outlets: Sequence[str] = ()) -> list[str]:
     return asked
 
 
-# "Who, according to Fortune, became ..., and is also known from TechCrunch for ...?": a
-# question that describes its answer in several ways, often from several articles.
-# Its head: "Who", or "Which"/"What" and the words naming what is asked, up to a comma or
-# the first word that reads as a verb ("Which rugby team suffered ...").
-_WH_HEAD = re.compile(rf"^(?:who|(?:which|what)(?:\s+(?!(?:{_AUX}|can|could|will|would|may|"
-                      rf"might|should|that|who|which)\b|\w+(?:ed|ing)\b)[\w'-]+){{0,4}})\b",
-                      re.I)
-# Where the next description starts: "..., and is also ...", "..., while also ...",
-# "... and is supporting ...".
-_NEXT = re.compile(rf",?\s+(?:(?:and|while)\s+)?(?:(?P<aux>{_AUX})\s+)?also\s+"
-                   rf"|,?\s+and\s+(?P<and_aux>{_AUX})\s+", re.I)
-_BOTH = re.compile(r"\bboth\s+", re.I)
-
-
-def descriptions(question: str) -> list[str]:
-    """The descriptions a "who/which/what" question gives of its answer, each as a question
-    of its own ("Who is known from a TechCrunch report for ...?"), or `[question]` when
-    it gives one. Cut only where a new predicate starts ("..., and is also ...", "...
-    and is supporting ..."): commas and a plain "and" inside one description
-    ("customer, payment processor, and market maker") stay."""
-    text = question.strip()
-    head = _WH_HEAD.match(text)
-    if head is None or is_yes_no(text):
-        return [text]
-    body = _BOTH.sub("", text.rstrip("?").rstrip())
-    cuts = list(_NEXT.finditer(body))
-    if not cuts:
-        return [text]
-    asked = [f"{body[:cuts[0].start()]}?"]
-    for i, cut in enumerate(cuts):
-        rest = body[cut.end() : cuts[i + 1].start() if i + 1 < len(cuts) else len(body)]
-        aux = cut["aux"] or cut["and_aux"]
-        asked.append(f"{head.group()}{f' {aux}' if aux else ''} {rest.strip()}?")
-    return asked
-
-
 # p(yes) a clause needs for "yes", and under which it is "no"; between, no answer. On the
 # MultiHop development half the true clauses' answers scored 0.62 and above, and the
 # clauses their articles do not state 0.47 and below (when the model was right at all).

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from rag.compound import clauses, descriptions
+from rag.compound import clauses
 from rag.knowledge_base import KnowledgeBase
 from tests.conftest import NEWER_SEED, OLDER_SEED
 from tests.fakes import ScriptedLLM
@@ -83,73 +81,3 @@ def test_an_undecided_clause_is_a_refusal(extractive: KnowledgeBase) -> None:
     llm = ScriptedLLM(verdict=lambda prompt: 0.55 if "Question: Is it true" in prompt else 0.9)
     answer = chain(extractive, llm).ask(COMPOUND_Q)
     assert answer.refused and answer.citations == []
-
-
-# -- questions that describe their answer several ways ---------------------------------------
-
-@pytest.mark.parametrize(("question", "expected"), [
-    ("Who, according to Fortune, became X and faced Y, and is also known from TechCrunch "
-     "for Z?", ["Who, according to Fortune, became X and faced Y?",
-                "Who is known from TechCrunch for Z?"]),
-    ("Which company, featured in TechCrunch articles, is both seeking X and addressing Y, "
-     "while also facing Z?", ["Which company, featured in TechCrunch articles, is seeking X "
-                              "and addressing Y?", "Which company facing Z?"]),
-    ("Which rugby team suffered defeats to Ireland, and had their handling challenged?",
-     ["Which rugby team suffered defeats to Ireland?",
-      "Which rugby team had their handling challenged?"]),
-])
-def test_a_question_describing_its_answer_several_ways_is_cut(question: str,
-                                                              expected: list[str]) -> None:
-    assert descriptions(question) == expected
-
-
-@pytest.mark.parametrize("question", [
-    "What entity was a customer, payment processor, and market maker?",  # one description
-    "Who denied that joint operations had resumed?",
-    "Did Fortune report X, and is it also in The Verge?",  # yes/no: clauses() cuts those
-])
-def test_a_question_describing_its_answer_once_is_left_whole(question: str) -> None:
-    assert descriptions(question) == [question]
-
-
-DESCRIBED_Q = ("Who, according to Fortune, announced the merger of Nordbank with Ostbank, and "
-               "is also known from The Verge for unveiling a payments app at a developer "
-               "conference?")
-
-
-def two_reports(make_settings: Callable[..., Any], tmp_path: Path) -> KnowledgeBase:
-    folder = tmp_path / "news"
-    folder.mkdir()
-    (folder / "fortune.txt").write_text(
-        "Title: Nordbank to merge\nDate: 2023-10-02\nSource: Fortune\n\n"
-        "Maria Lind, the chief executive of Nordbank, announced the merger of Nordbank with "
-        "Ostbank on Monday. Shares of both banks rose.\n", encoding="utf-8")
-    (folder / "verge.txt").write_text(
-        "Title: A payments app\nDate: 2023-10-09\nSource: The Verge\n\n"
-        "At a developer conference in Oslo, Maria Lind unveiled a payments app for phones. "
-        "The app works offline.\n", encoding="utf-8")
-    kb = KnowledgeBase(make_settings(llm={"backend": "extractive"}))
-    kb.ingest([folder])
-    return kb
-
-
-def test_each_description_of_the_answer_is_checked_on_its_own_article(
-        make_settings: Callable[..., Any], tmp_path: Path) -> None:
-    kb = two_reports(make_settings, tmp_path)
-    # No one article states the whole question; each states one description.
-    llm = ScriptedLLM(draft={"sources": [1], "answer": "Maria Lind"},
-                      verdict=lambda prompt: 0.2 if "and is also known" in prompt else 0.9)
-    answer = chain(kb, llm, min_relevance=0.0).ask(DESCRIBED_Q)
-    assert not answer.refused and answer.answer.startswith("Maria Lind [")
-    assert {c.passage.source for c in answer.citations} == {"fortune.txt", "verge.txt"}
-    asked = [c.prompt for c in llm.verdicts]
-    assert any("Question: Who is known from The Verge for unveiling" in p for p in asked)
-
-
-def test_an_answer_one_description_does_not_fit_is_refused(
-        make_settings: Callable[..., Any], tmp_path: Path) -> None:
-    kb = two_reports(make_settings, tmp_path)
-    llm = ScriptedLLM(draft={"sources": [1], "answer": "Maria Lind"},
-                      verdict=lambda prompt: 0.9 if "Question: Who, according to Fortune, "
-                      "announced the merger of Nordbank with Ostbank?" in prompt else 0.2)
-    assert chain(kb, llm, min_relevance=0.0).ask(DESCRIBED_Q).refused
