@@ -17,6 +17,7 @@ stays short (it writes 15-17 tokens/s on two cores).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -40,6 +41,20 @@ _OR_NOT = re.compile(r"\bor not\b", re.I)
 # "..., consistent or inconsistent?", "..., or has there been a change?": the last clause
 # offers alternatives, so the answer is one of them, not yes or no.
 _ALTERNATIVES = re.compile(r"\bor\b(?![^,;]*[,;])[^?]*\?\s*$", re.I)
+
+
+# "... a successful or unsuccessful field goal ...?", "... consistent or inconsistent?": a
+# word and its negation offered as the answer.
+_CHOICE = re.compile(r"\b([a-z]+)\s+or\s+((?:un|in|im|il|ir|dis|non-?)([a-z]+))\b", re.I)
+
+
+def offered_choices(question: str) -> tuple[str, ...]:
+    """The two answers a question offers as a word and its negation ("successful or
+    unsuccessful" -> ("successful", "unsuccessful")), or () when it offers none."""
+    for m in _CHOICE.finditer(question):
+        if m[1].lower() == m[3].lower():
+            return (m[1].lower(), m[2].lower())
+    return ()
 
 
 def is_yes_no(question: str) -> bool:
@@ -88,9 +103,11 @@ class _Reply(BaseModel):
     answers: list[_Answer] = Field(min_length=1)
 
 
-def draft_schema(numbers: list[int], yes_no: bool) -> Schema:
-    """The JSON schema of a draft over passages `numbers`."""
-    answer: dict[str, Any] = ({"type": "string", "enum": ["yes", "no"]} if yes_no
+def draft_schema(numbers: list[int], yes_no: bool, choices: Sequence[str] = ()) -> Schema:
+    """The JSON schema of a draft over passages `numbers`: the answer is yes or no, one of
+    `choices` when the question offers them, else a short text."""
+    enum = ["yes", "no"] if yes_no else list(choices)
+    answer: dict[str, Any] = ({"type": "string", "enum": enum} if enum
                               else {"type": "string", "minLength": 1})
     one = {
         "type": "object",
@@ -111,11 +128,13 @@ def draft_schema(numbers: list[int], yes_no: bool) -> Schema:
     }
 
 
-def draft_messages(question: str, passages: list[Passage], yes_no: bool) -> list[dict[str, str]]:
+def draft_messages(question: str, passages: list[Passage], yes_no: bool,
+                   choices: Sequence[str] = ()) -> list[dict[str, str]]:
     return [
         {"role": "system", "content": render("answer_system")},
         {"role": "user", "content": render("answer_user", groups=group_by_source(passages),
-                                           question=question, yes_no=yes_no)},
+                                           question=question, yes_no=yes_no,
+                                           choices=choices)},
     ]
 
 
@@ -127,10 +146,11 @@ def write_draft(llm: LLM, question: str, passages: list[Passage], max_tokens: in
     (asked in words) or when it ran out of tokens; that is a refusal, not an error.
     """
     yes_no = is_yes_no(question)
+    choices = () if yes_no else offered_choices(question)
     numbers = [p.n for p in passages]
-    messages = draft_messages(question, passages, yes_no)
+    messages = draft_messages(question, passages, yes_no, choices)
     try:
-        value, completion = llm.complete_json(messages, draft_schema(numbers, yes_no),
+        value, completion = llm.complete_json(messages, draft_schema(numbers, yes_no, choices),
                                               max_tokens)
         reply = _Reply.model_validate(value)
     except (MalformedReplyError, ValidationError):

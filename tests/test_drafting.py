@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.context import Passage
-from rag.drafting import Value, draft_schema, is_yes_no, write_draft
+from rag.drafting import Value, draft_schema, is_yes_no, offered_choices, write_draft
 from rag.records import StoredChunk
 from tests.fakes import ScriptedLLM
 
@@ -91,3 +91,30 @@ def test_yes_no_draft_is_normalized() -> None:
     draft, _ = write_draft(ScriptedLLM(draft={"sources": [1], "answer": "maybe"}),
                            "Did they resume?", PASSAGES, 40)
     assert draft is None
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Did the same source report a successful or unsuccessful field goal attempt later?",
+     ("successful", "unsuccessful")),
+    ("Did the later report show an agreement or disagreement with the earlier one?",
+     ("agreement", "disagreement")),
+    ("Was the portrayal consistent or inconsistent?", ("consistent", "inconsistent")),
+    ("Was the spokesman Iraqi or American?", ()),  # not a word and its negation
+    ("Did prices rise or fall?", ()),
+    ("Were the operations resumed or not?", ()),
+])
+def test_a_word_and_its_negation_offered_as_the_answer(question: str,
+                                                       expected: tuple[str, ...]) -> None:
+    assert offered_choices(question) == expected
+
+
+def test_a_question_offering_a_word_or_its_negation_is_answered_with_one() -> None:
+    question = "Was the later report consistent or inconsistent with the first?"
+    llm = ScriptedLLM(draft={"sources": [1], "answer": "inconsistent"})
+    draft, _ = write_draft(llm, question, PASSAGES, 40)
+    assert draft is not None and (draft.answer, draft.form) == ("inconsistent", "short")
+    schema = llm.calls[0].schema
+    assert schema == draft_schema([1, 2], yes_no=False, choices=("consistent", "inconsistent"))
+    assert schema["properties"]["answers"]["items"]["properties"]["answer"]["enum"] == [
+        "consistent", "inconsistent"]
+    assert "Answer consistent or inconsistent" in llm.calls[0].prompt
