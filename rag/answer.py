@@ -446,8 +446,9 @@ class AnswerChain:
         by_n = step.by_number
         citations = [Citation(n, by_n[n], True) for n in step.draft.sources]
         text = compose_text(step.draft, by_n)
-        if step.draft.form == "quotes" and asks_latest_report(q.text):
-            text = f"{render('latest_report', p=by_n[step.draft.sources[0]]).strip()} {text}"
+        lead = by_n[step.draft.sources[0]]
+        if step.draft.form == "quotes" and lead.published and asks_latest_report(q.text):
+            text = f"{render('latest_report', p=lead).strip()} {text}"  # see latest_report
         if step.verdict.reason == DENIED:  # the reader sees the denial the "no" rests on
             denial = next((by_n[n] for n in step.draft.sources if has_negation(by_n[n].text)),
                           None)
