@@ -93,7 +93,8 @@ class Step:
     question: Question
     passages: list[Passage] = field(default_factory=list)
     answerable: bool = False
-    parts: tuple[Part, ...] = ()  # a compound yes/no question's clauses
+    parts: tuple[Part, ...] = ()  # a compound yes/no question's clauses, or a comparison's sides
+    compared: bool = False  # the parts are the two sides of a comparison, decided together
     unstated: str | None = None  # the clause a "no" to a compound question rests on
     draft: Draft | None = None
     verdict: Verdict | None = None
@@ -153,7 +154,16 @@ class AnswerChain:
                 passages, part = self._retrieve_clause(clause, q, passages)
                 answerable = answerable and part is not None
                 parts.extend([part] if part else [])
+        elif self.llm is not None and (compared := compound.sides(q.text)):
+            # Each side from its own article; with one side missing, asked as it stands.
+            merged, found = passages, []
+            for side in compared:
+                merged, part = self._retrieve_clause(side, q, merged)
+                found.extend([part] if part else [])
+            if len(found) == len(compared):
+                passages, parts = merged, found
         return replace(step, passages=passages, answerable=answerable, parts=tuple(parts),
+                       compared=len(asked) == 1 and bool(parts),
                        retrieve_ms=(time.perf_counter() - started) * 1000)
 
     def _passages(self, text: str, q: Question) -> list[Passage]:
@@ -187,8 +197,12 @@ class AnswerChain:
     def _draft(self, step: Step) -> Step:
         if not step.answerable:
             return step
-        if step.parts:
+        if step.parts and not step.compared:
             return self._by_clause(step)
+        if step.compared:
+            step = self._compare(step)
+            if step.verdict is not None:
+                return step
         if asks_latest_report(step.question.text) and (
                 latest := latest_report(step.passages, self.settings.retrieval.min_relevance)):
             return replace(step, draft=latest)  # what the newest report says, in its words
@@ -231,6 +245,30 @@ class AnswerChain:
             draft, verdict = None, Verdict(False, f"a clause undecided: p(yes) {p:.2f}", p)
         return replace(step, draft=draft, verdict=verdict,
                        unstated=part.question if draft and draft.answer == "no" else None,
+                       verify_ms=(time.perf_counter() - started) * 1000)
+
+    def _compare(self, step: Step) -> Step:
+        """A comparison decided once, by the model reading both sides' passages together
+        (each labelled with its outlet and date): "yes" or "no" when it leans clearly one
+        way, as for a clause; otherwise no verdict, and the question is drafted and checked
+        like any other. The answer cites both sides."""
+        assert self.llm is not None
+        started = time.perf_counter()
+        by_n = step.by_number
+        evidence = [evidence_of(by_n[n]) for part in step.parts for n in part.passages]
+        p = compound.p_yes(self.llm, step.question.text, evidence)
+        log.debug("comparison: p(yes) %.2f", p)
+        cited = tuple(dict.fromkeys(n for part in step.parts for n in part.passages[:2]))
+        if p >= compound.YES:
+            draft, verdict = Draft("yes", cited, "yes_no"), Verdict(
+                True, f"both sides: p(yes) {p:.2f}", p)
+        elif p < compound.NO:
+            draft, verdict = Draft("no", cited, "yes_no"), Verdict(
+                True, f"both sides: p(yes) {p:.2f}", 1 - p)
+        else:
+            return replace(step, compared=False, parts=(),
+                           verify_ms=(time.perf_counter() - started) * 1000)
+        return replace(step, draft=draft, verdict=verdict,
                        verify_ms=(time.perf_counter() - started) * 1000)
 
     def _verify(self, step: Step) -> Step:
@@ -456,9 +494,13 @@ class AnswerChain:
                 text = f"{text} {render('denial_quote', p=denial).strip()}"
         if step.unstated:
             text = f"{text} {render('clause_unstated', question=step.unstated).strip()}"
+        cited = set(step.draft.sources)
+        if step.compared:  # the reader sees what the judgement compares
+            leads = [max((by_n[n] for n in part.passages if n in cited),
+                         key=lambda p: p.relevance) for part in step.parts]
+            text = f"{text} {render('compared_sides', passages=leads).strip()}"
         if q.as_of is not None:  # what was published by then, and the answer says so
             text = f"As of {q.as_of.isoformat()}: {text}"
-        cited = set(step.draft.sources)
         conflicts = list(step.conflicts)
         for conflict in conflicts:
             # Each side in its own words, with date and outlet, whatever the model wrote.

@@ -7,6 +7,12 @@ stated, and a small model's verdict on the whole lands near 0.5 whatever the
 truth. So such a question is cut into its clauses, each a question of its own
 ("Is it true that the Essentially Sports article indicates Y?"), each retrieved
 and answered on the passages of the article that best matches it.
+
+A comparison ("Does the Guardian describe X differently compared to Y?", "Has
+the reporting remained consistent with its coverage of Y?") asks one thing of
+two reports: each side is retrieved on its own, and the question is then
+decided once over both sides' passages, since neither report alone can state
+that they differ or agree.
 """
 
 from __future__ import annotations
@@ -30,6 +36,44 @@ _JOINS = re.compile(rf",?\s+(?:while|whereas)\s+|,\s+and\s+(?={_AUX}\b)", re.I)
 _COMMENT = re.compile(r",\s+(?:indicating|suggesting|showing|implying)\b[^,]*$", re.I)
 _SAME_SOURCE = re.compile(r"\bthe same (?:news )?(?:source|outlet|publication)\b", re.I)
 _STARTS_WITH_AUX = re.compile(rf"{_AUX}\b", re.I)
+
+
+# Where the second side of a comparison starts: "X compared to how Y", "X in a similar
+# way to how Y", "X remained consistent with Y", "X differently from Y".
+_COMPARED = re.compile(
+    r"\s+(?:(?:in a different light|differently|in a similar way|similarly|the same way)\s+)?"
+    r"(?:compared (?:to|with)|(?:similar|identical) to|differently (?:from|than)|"
+    r"(?:in a similar way|similarly|the same way) (?:to|as)|"
+    r"(?:(?:remained|stayed|been|is|was|were|are) )?(?:consistent|in line) with)"
+    r"(?:\s+(?:how|what|that))?\s+", re.I)
+# "Between X and the Y, was ...", "consistency between X and Y": a second side opens with a
+# determiner, so "sites and apps" stays in one side.
+_BETWEEN = re.compile(r"\bbetween\s+(.+?),?\s+and\s+((?:the|their|its|his|her|a|an)\s.+?)"
+                      r"(?:,\s+(?=" + _AUX + r"\b)|\?|$)", re.I)
+
+# What a question must ask of the two sides to be a comparison of reports: "Have operations
+# between Iraq and the coalition resumed?" is one question about a pair.
+_JUDGED = re.compile(r"\b(?:consisten|inconsisten|differ|similar|same|identical|change|"
+                     r"agree|disagree|contradict|in line)", re.I)
+
+
+def sides(question: str) -> list[str]:
+    """The two reports a yes/no comparison sets side by side, each as a text to retrieve
+    on, or `[]` when the question compares nothing. "Was X consistent between A and B?"
+    gives "Was X consistent in A?" and "... in B?": A and B often name only a report."""
+    text = question.strip()
+    if not is_yes_no(text):
+        return []
+    body = text.rstrip("?").rstrip()
+    if (match := _BETWEEN.search(body)) and _JUDGED.search(
+            body[:match.start()] + body[match.end():]):
+        around = body[:match.start()], body[match.start() + len(match.group(0).rstrip(",?")):]
+        found = [f"{around[0]}in {side.strip(' ,')}{around[1]}"
+                 for side in (match.group(1), match.group(2))]
+    else:
+        found = _COMPARED.split(body, maxsplit=1)
+    found = [side.strip(" ,") for side in found]
+    return found if len(found) == 2 and all(len(side.split()) >= 3 for side in found) else []
 
 
 def clauses(question: str, outlets: Sequence[str] = ()) -> list[str]:
