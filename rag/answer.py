@@ -28,7 +28,7 @@ from rag import compound
 from rag.citations import Carrier, Citation, evidence_of, with_markers
 from rag.conflicts import Claim, Conflict, find_conflicts, of_claims, share_a_name
 from rag.context import Passage, group_by_source, select_passages
-from rag.drafting import MAX_SOURCES, Draft, write_draft
+from rag.drafting import MAX_SOURCES, Draft, offered_choices, with_first_choice, write_draft
 from rag.embeddings import Embedder
 from rag.llm import LLM
 from rag.names import full_name
@@ -251,19 +251,23 @@ class AnswerChain:
         """A comparison decided once, by the model reading both sides' passages together
         (each labelled with its outlet and date): "yes" or "no" when it leans clearly one
         way, as for a clause; otherwise no verdict, and the question is drafted and checked
-        like any other. The answer cites both sides."""
+        like any other. A question offering "consistent or inconsistent" is asked of the
+        first, and answered with it or its negation. The answer cites both sides."""
         assert self.llm is not None
         started = time.perf_counter()
         by_n = step.by_number
+        question = step.question.text
         evidence = [evidence_of(by_n[n]) for part in step.parts for n in part.passages]
-        p = compound.p_yes(self.llm, step.question.text, evidence)
+        p = compound.p_yes(self.llm, with_first_choice(question), evidence)
         log.debug("comparison: p(yes) %.2f", p)
         cited = tuple(dict.fromkeys(n for part in step.parts for n in part.passages[:2]))
+        yes, no = offered_choices(question) or ("yes", "no")
+        form = "short" if yes != "yes" else "yes_no"
         if p >= compound.YES:
-            draft, verdict = Draft("yes", cited, "yes_no"), Verdict(
+            draft, verdict = Draft(yes, cited, form), Verdict(
                 True, f"both sides: p(yes) {p:.2f}", p)
         elif p < compound.NO:
-            draft, verdict = Draft("no", cited, "yes_no"), Verdict(
+            draft, verdict = Draft(no, cited, form), Verdict(
                 True, f"both sides: p(yes) {p:.2f}", 1 - p)
         else:
             return replace(step, compared=False, parts=(),

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.drafting import is_yes_no
+from rag.drafting import is_yes_no, with_first_choice
 from rag.errors import MalformedReplyError
 from rag.llm import LLM
 from rag.prompting import render
@@ -36,6 +36,8 @@ _JOINS = re.compile(rf",?\s+(?:while|whereas)\s+|,\s+and\s+(?={_AUX}\b)", re.I)
 _COMMENT = re.compile(r",\s+(?:indicating|suggesting|showing|implying)\b[^,]*$", re.I)
 _SAME_SOURCE = re.compile(r"\bthe same (?:news )?(?:source|outlet|publication)\b", re.I)
 _STARTS_WITH_AUX = re.compile(rf"{_AUX}\b", re.I)
+# "Between A and B, was the portrayal consistent?": a yes/no question behind its comparison.
+_BETWEEN_FIRST = re.compile(rf"^between\b.*,\s+{_AUX}\b", re.I)
 
 
 # Where the second side of a comparison starts: "X compared to how Y", "X in a similar
@@ -60,15 +62,17 @@ _JUDGED = re.compile(r"\b(?:consisten|inconsisten|differ|similar|same|identical|
 def sides(question: str) -> list[str]:
     """The two reports a yes/no comparison sets side by side, each as a text to retrieve
     on, or `[]` when the question compares nothing. "Was X consistent between A and B?"
-    gives "Was X consistent in A?" and "... in B?": A and B often name only a report."""
-    text = question.strip()
-    if not is_yes_no(text):
+    gives "Was X consistent in A?" and "... in B?": A and B often name only a report.
+    A question offering a word and its negation ("consistent or inconsistent") counts as
+    yes/no: it is asked of the first (`rag.drafting.with_first_choice`)."""
+    text = with_first_choice(question.strip())
+    if not (is_yes_no(text) or _BETWEEN_FIRST.match(text)):
         return []
     body = text.rstrip("?").rstrip()
     if (match := _BETWEEN.search(body)) and _JUDGED.search(
             body[:match.start()] + body[match.end():]):
-        around = body[:match.start()], body[match.start() + len(match.group(0).rstrip(",?")):]
-        found = [f"{around[0]}in {side.strip(' ,')}{around[1]}"
+        before, after = body[:match.start()], body[match.end(2):]
+        found = [f"{before}in {side.strip(' ,')}{after}"
                  for side in (match.group(1), match.group(2))]
     else:
         found = _COMPARED.split(body, maxsplit=1)

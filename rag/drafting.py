@@ -57,6 +57,15 @@ def offered_choices(question: str) -> tuple[str, ...]:
     return ()
 
 
+def with_first_choice(question: str) -> str:
+    """The question asked of the first of its offered choices: "Was it consistent or
+    inconsistent?" -> "Was it consistent?", so "yes" picks the first and "no" the second."""
+    for m in _CHOICE.finditer(question):
+        if m[1].lower() == m[3].lower():
+            return f"{question[:m.start()]}{m[1]}{question[m.end():]}"
+    return question
+
+
 def is_yes_no(question: str) -> bool:
     """Whether `question` is answered by yes or no ("Did X report ... ?"), rather than by
     one of the alternatives it offers ("Was the portrayal consistent or inconsistent?")."""

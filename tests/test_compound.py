@@ -62,6 +62,11 @@ def test_a_question_asking_one_thing_is_left_whole(question: str) -> None:
      "October 4 and the report from TechCrunch?",
      ["Was the portrayal of his fraud consistent in the report from Fortune on October 4",
       "Was the portrayal of his fraud consistent in the report from TechCrunch"]),
+    # "between" first, and the offered choices asked of the first
+    ("Between the report by Fortune on the trial and the report by TechCrunch on the "
+     "verdict, was his portrayal consistent or inconsistent?",
+     ["in the report by Fortune on the trial, was his portrayal consistent",
+      "in the report by TechCrunch on the verdict, was his portrayal consistent"]),
 ])
 def test_a_comparison_is_cut_into_its_two_sides(question: str, expected: list[str]) -> None:
     assert sides(question) == expected
@@ -102,6 +107,20 @@ def test_a_comparison_is_decided_once_over_both_articles(extractive: KnowledgeBa
 def test_a_comparison_the_model_answers_no_is_no(extractive: KnowledgeBase) -> None:
     answer = chain(extractive, ScriptedLLM(verdict=0.2)).ask(COMPARED_Q)
     assert answer.answer.startswith("No [") and not answer.refused
+    assert {c.passage.source for c in answer.citations} == {NEWER_SEED, OLDER_SEED}
+
+
+def test_a_comparison_offering_two_words_is_answered_with_one(
+        extractive: KnowledgeBase) -> None:
+    question = ("Between the Iraqi military statement that joint operations against ISIS had "
+                "resumed after a nearly three-week pause and the report that Abdulkarim "
+                "Khalaf told AFP the coalition had no permission from Baghdad, was the "
+                "reporting consistent or inconsistent?")
+    llm = ScriptedLLM(verdict=0.2)
+    answer = chain(extractive, llm).ask(question)
+    (asked,) = [c.prompt for c in llm.verdicts if clause_answers(c.prompt)]
+    assert "was the reporting consistent?" in asked
+    assert answer.answer.startswith("Inconsistent [") and not answer.refused
     assert {c.passage.source for c in answer.citations} == {NEWER_SEED, OLDER_SEED}
 
 
