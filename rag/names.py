@@ -30,12 +30,39 @@ def runs(text: str) -> list[tuple[str, ...]]:
     return found
 
 
+_INITIALS = re.compile(r"[A-Z]{2,5}")
+
+
+def initials(run: tuple[str, ...]) -> str:
+    """The letters a name is abbreviated to: ("Sam", "Bankman-Fried") -> "SBF"."""
+    return "".join(part[0] for word in run for part in word.split("-") if part[:1].isupper())
+
+
+def spelled_out(answer: str, texts: Iterable[str]) -> str:
+    """An answer written as initials ("SBF") as the articles spell it out ("Sam
+    Bankman-Fried"): the name with those initials most of the `texts` that give one
+    write; otherwise the answer as it is."""
+    if not _INITIALS.fullmatch(answer):
+        return answer
+    found: Counter[tuple[str, ...]] = Counter()
+    for text in texts:
+        named = {run for run in runs(text) if len(run) > 1 and initials(run) == answer}
+        found.update(named)
+    if not found:
+        return answer
+    name, count = found.most_common(1)[0]
+    return " ".join(name) if 2 * count > sum(found.values()) else answer
+
+
 def full_name(answer: str, texts: Iterable[str]) -> str:
     """`answer` as the articles first name it: news names a person or a firm in full on
     first mention and shortens it after ("Alameda Research", then "Alameda"). The longer
     name is taken when it is the first mention in most of the `texts` that mention the
     answer; "Ireland" stays "Ireland" in an article that names it so before "Northern
-    Ireland"."""
+    Ireland". Initials ("SBF") are spelled out as the articles spell them."""
+    texts = list(texts)
+    if (spelled := spelled_out(answer, texts)) != answer:
+        return spelled
     short = tuple(answer.split())
     if not short or len(short) >= MAX_NAME_WORDS or not all(w[:1].isupper() for w in short):
         return answer

@@ -33,3 +33,11 @@ def test_the_first_mention_decides_not_the_count() -> None:
     assert full_name("Alameda", [article]) == "Alameda Research"
     assert full_name("Ireland", ["Ireland won. Fans in Northern Ireland cheered."]) == \
         "Ireland"
+
+
+def test_initials_are_spelled_out_as_the_articles_spell_them() -> None:
+    texts = ["SBF trial: Sam Bankman-Fried is in court.", "Sam Bankman-Fried testified."]
+    assert full_name("SBF", texts) == "Sam Bankman-Fried"
+    assert full_name("FTX", ["FTX collapsed. Sam Bankman-Fried ran FTX."]) == "FTX"
+    # two names with the same initials in as many articles: left as written
+    assert full_name("JR", ["John Ray spoke.", "Jane Roe spoke."]) == "JR"
