@@ -14,6 +14,12 @@ NAME_RUN = re.compile(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*")
 # Where a sentence ends: after a word, not after an initial ("John J. Ray III").
 _SENTENCE_END = re.compile(r"(?<=[a-z]{2}[.!?])\s+")
 MAX_NAME_WORDS = 5
+# Words news puts before a name that are not part of it: "CEO Caroline Ellison",
+# "Former President Jimmy Carter", "Judge Lewis Kaplan".
+TITLES = frozenset("""ceo cfo coo cto chief executive chairman chairwoman chair president
+vice director minister prime secretary senator sen rep gov governor judge justice dr mr mrs
+ms former coach manager spokesman spokeswoman general gen col lt sgt captain capt king queen
+prince princess pope officer founder co-founder head star striker quarterback""".split())
 
 
 def runs(text: str) -> list[tuple[str, ...]]:
@@ -54,6 +60,13 @@ def spelled_out(answer: str, texts: Iterable[str]) -> str:
     return " ".join(name) if 2 * count > sum(found.values()) else answer
 
 
+def _untitled(run: tuple[str, ...]) -> tuple[str, ...]:
+    """The name after the titles in a run: ("Alameda", "CEO", "Caroline", "Ellison") ->
+    ("Caroline", "Ellison")."""
+    titled = [i for i, word in enumerate(run[:-1]) if word.lower() in TITLES]
+    return run[titled[-1] + 1:] if titled else run
+
+
 def full_name(answer: str, texts: Iterable[str]) -> str:
     """`answer` as the articles first name it: news names a person or a firm in full on
     first mention and shortens it after ("Alameda Research", then "Alameda"). The longer
@@ -68,7 +81,7 @@ def full_name(answer: str, texts: Iterable[str]) -> str:
         return answer
     first: Counter[tuple[str, ...]] = Counter()
     for text in texts:
-        mention = next((run for run in runs(text) if any(
+        mention = next((run for run in map(_untitled, runs(text)) if any(
             run[i : i + len(short)] == short for i in range(len(run) - len(short) + 1))), None)
         if mention is not None:
             first[mention] += 1

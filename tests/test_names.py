@@ -26,6 +26,10 @@ def test_a_name_first_written_alone_or_not_a_name_stays() -> None:
     assert full_name("Khalaf", ["Abdulkarim Khalaf denied it.", "said Khalaf."]) == "Khalaf"
     assert full_name("bettors", ["Bettors Club members bet."]) == "bettors"
     assert full_name("Acme", ["Nothing about it."]) == "Acme"
+    # a title before the name is not part of it
+    assert full_name("Caroline Ellison", ["Alameda CEO Caroline Ellison testified."]) == \
+        "Caroline Ellison"
+    assert full_name("Carter", ["Former President Jimmy Carter died."]) == "Jimmy Carter"
 
 
 def test_the_first_mention_decides_not_the_count() -> None:
