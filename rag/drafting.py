@@ -48,22 +48,23 @@ _ALTERNATIVES = re.compile(r"\bor\b(?![^,;]*[,;])[^?]*\?\s*$", re.I)
 _CHOICE = re.compile(r"\b([a-z]+)\s+or\s+((?:un|in|im|il|ir|dis|non-?)([a-z]+))\b", re.I)
 
 
+def _choice(question: str) -> re.Match[str] | None:
+    """Where the question offers a word and its negation, if it does."""
+    return next((m for m in _CHOICE.finditer(question) if m[1].lower() == m[3].lower()), None)
+
+
 def offered_choices(question: str) -> tuple[str, ...]:
     """The two answers a question offers as a word and its negation ("successful or
     unsuccessful" -> ("successful", "unsuccessful")), or () when it offers none."""
-    for m in _CHOICE.finditer(question):
-        if m[1].lower() == m[3].lower():
-            return (m[1].lower(), m[2].lower())
-    return ()
+    m = _choice(question)
+    return (m[1].lower(), m[2].lower()) if m else ()
 
 
 def with_first_choice(question: str) -> str:
     """The question asked of the first of its offered choices: "Was it consistent or
     inconsistent?" -> "Was it consistent?", so "yes" picks the first and "no" the second."""
-    for m in _CHOICE.finditer(question):
-        if m[1].lower() == m[3].lower():
-            return f"{question[:m.start()]}{m[1]}{question[m.end():]}"
-    return question
+    m = _choice(question)
+    return f"{question[:m.start()]}{m[1]}{question[m.end():]}" if m else question
 
 
 def is_yes_no(question: str) -> bool:
