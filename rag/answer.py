@@ -42,8 +42,6 @@ from rag.verify import ClaimVerifier, Evidence, Verdict, denies, make_verifier
 
 log = logging.getLogger(__name__)
 
-# Sentences each description of a "who/which" question adds, from its best article.
-DESCRIPTION_PASSAGES = 2
 # Articles whose passages an unverified answer is checked against, most relevant first.
 PER_SOURCE_CHECKS = 3
 NOT_IN_SOURCES = re.compile(r"not\s+in\s+(the\s+)?(sources|passages)|do(es)?\s+not\s+(say|mention|"
@@ -164,11 +162,6 @@ class AnswerChain:
                 found.extend([part] if part else [])
             if len(found) == len(compared):
                 passages, parts = merged, found
-        elif self.llm is not None:
-            # What each description of the one thing asked for says, from its best article.
-            for description in compound.descriptions(q.text):
-                passages, _ = self._retrieve_clause(description, q, passages,
-                                                    limit=DESCRIPTION_PASSAGES)
         return replace(step, passages=passages, answerable=answerable, parts=tuple(parts),
                        compared=len(asked) == 1 and bool(parts),
                        retrieve_ms=(time.perf_counter() - started) * 1000)
@@ -181,17 +174,16 @@ class AnswerChain:
                                relative_cutoff=self.settings.retrieval.context_cutoff,
                                min_relevance=self.settings.retrieval.min_relevance)
 
-    def _retrieve_clause(self, clause: str, q: Question, passages: list[Passage],
-                         limit: int | None = None) -> tuple[list[Passage], Part | None]:
-        """The passages of the article that best answers one clause (its `limit` most
-        relevant), added to `passages` (numbered after them, those already there kept);
-        no part when nothing is relevant."""
+    def _retrieve_clause(self, clause: str, q: Question, passages: list[Passage]
+                         ) -> tuple[list[Passage], Part | None]:
+        """The passages of the article that best answers one clause, added to `passages`
+        (numbered after them, those already there kept); no part when nothing is
+        relevant."""
         found = self._passages(clause, q)
         if max((p.relevance for p in found), default=0.0) < self.settings.retrieval.min_relevance:
             return passages, None
         best = max(found, key=lambda p: p.relevance).source
-        kept = {id(p) for p in sorted((p for p in found if p.source == best),
-                                      key=lambda p: -p.relevance)[:limit]}
+        kept = {id(p) for p in found if p.source == best}
         held = {(p.source, p.start): p.n for p in passages}
         merged = list(passages)
         numbers: list[int] = []

@@ -103,38 +103,6 @@ def clauses(question: str, outlets: Sequence[str] = ()) -> list[str]:
     return asked
 
 
-# Where another description of what a "who/which/what" question asks for starts: "Who,
-# previously at OpenAI, has both showcased X, reported by Fortune, and is supporting Y as
-# well as planning Z?".
-_DESCRIPTION_JOINS = re.compile(
-    rf",\s+(?:and\s+)?|\s+and\s+(?:{_AUX}\s+)?also\s+|\s+as well as\s+|"
-    rf"\s+and\s+(?={_AUX}\b)", re.I)
-_ASKS_FOR = re.compile(r"^(?:who|whom|which|what)\b", re.I)
-# A piece that only says where it was reported ("according to reports from The Roar").
-_ATTRIBUTION = re.compile(r"^(?:according to|as (?:reported|per)|(?:discussed|highlighted|"
-                          r"featured|mentioned|reported) (?:in|by))\b", re.I)
-# A piece shorter than this is part of a list ("Ireland, South Africa, and Argentina") or
-# an attribution ("as reported by TechCrunch"), too little to retrieve on.
-MIN_DESCRIPTION_WORDS = 6
-MAX_DESCRIPTIONS = 4
-
-
-def descriptions(question: str) -> list[str]:
-    """The descriptions a "who/which/what" question gives of the one thing it asks for,
-    each to be retrieved on its own (they often come from different articles), or `[]`
-    when it gives one. At most `MAX_DESCRIPTIONS`, the longest."""
-    text = question.strip()
-    if not _ASKS_FOR.match(text) or is_yes_no(text):
-        return []
-    pieces = [p.strip() for p in _DESCRIPTION_JOINS.split(text.rstrip("?").rstrip())]
-    found = [p for p in pieces
-             if len(p.split()) >= MIN_DESCRIPTION_WORDS and not _ATTRIBUTION.match(p)]
-    if len(found) < 2:
-        return []
-    longest = sorted(found, key=lambda p: -len(p.split()))[:MAX_DESCRIPTIONS]
-    return [p for p in found if p in longest]
-
-
 # p(yes) a clause needs for "yes", and under which it is "no"; between, no answer. On the
 # MultiHop development half the true clauses' answers scored 0.62 and above, and the
 # clauses their articles do not state 0.47 and below (when the model was right at all).

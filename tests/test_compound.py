@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.compound import clauses, descriptions, sides
+from rag.compound import clauses, sides
 from rag.knowledge_base import KnowledgeBase
 from tests.conftest import NEWER_SEED, OLDER_SEED
 from tests.fakes import ScriptedLLM
@@ -83,51 +83,6 @@ def test_a_comparison_is_cut_into_its_two_sides(question: str, expected: list[st
 ])
 def test_a_question_comparing_nothing_has_no_sides(question: str) -> None:
     assert sides(question) == []
-
-
-@pytest.mark.parametrize(("question", "expected"), [
-    ("Who, previously associated with OpenAI and accused of not being truthful with its "
-     "board, has both showcased a vision for AI agents at a developer conference and is "
-     "supporting a teen's AI startup?",
-     ["previously associated with OpenAI and accused of not being truthful with its board",
-      "has both showcased a vision for AI agents at a developer conference",
-      "is supporting a teen's AI startup"]),
-    # where it was reported, and the items of a list, are not descriptions
-    ("Which team, according to reports from The Independent and The Roar, suffered three home "
-     "defeats to Ireland, South Africa, and Argentina, and had its safe handling "
-     "challenged by a blitz defence?",
-     ["suffered three home defeats to Ireland",
-      "had its safe handling challenged by a blitz defence"]),
-])
-def test_a_question_describing_one_thing_several_ways_is_cut_into_descriptions(
-        question: str, expected: list[str]) -> None:
-    assert descriptions(question) == expected
-
-
-@pytest.mark.parametrize("question", [
-    "Who told AFP that the joint operations had not resumed?",
-    "Who, according to Fortune, founded the exchange?",  # one description
-    "Did the spokesman, who spoke to AFP, and the statement agree on the operations?",
-])
-def test_a_question_with_one_description_is_left_whole(question: str) -> None:
-    assert descriptions(question) == []
-
-
-# Its long first description matches the newer seed; only the second is in the older.
-DESCRIBED_Q = ("Who, according to the statement issued by the office of the armed forces "
-               "commander in chief, said that joint military operations with the US-led "
-               "coalition to counter ISIS had resumed after a nearly three-week pause in "
-               "light of the continued threat posed by ISIS, and also said the strikes were "
-               "considered unilateral actions?")
-
-
-def test_each_description_adds_the_sentences_of_its_best_article(
-        extractive: KnowledgeBase) -> None:
-    llm = ScriptedLLM(draft={"sources": [1], "answer": "Abdulkarim Khalaf"})
-    chain(extractive, llm).ask(DESCRIBED_Q)
-    (drafted,) = llm.drafts
-    assert "considered these strikes to be unilateral actions" in drafted.prompt
-    assert "joint operations had resumed in light of the continued threat" in drafted.prompt
 
 
 COMPARED_Q = ("Does the Iraqi military statement on joint operations with the coalition "
