@@ -90,3 +90,22 @@ def names_kind(kind: AnswerKind, sentence: str, question: str) -> bool:
         undated = _TIME_WORDS.sub(" ", _MONTH_DAY.sub(" ", sentence))
         return any(m[0].lower().strip(".,") not in asked for m in _NUMBER.finditer(undated))
     return any(m[0].lower().rstrip(".") not in asked for m in _TIME_WORDS.finditer(sentence))
+
+
+# "What were the names of the troops wounded?": a name is asked for, as with "who".
+_NAMES_ASKED = re.compile(r"\bnames?\s+of\b", re.I)
+_HOW_MANY = re.compile(r"\bhow many\b", re.I)
+_NONE = re.compile(r"\b(?:no|none|zero|nothing|neither|nobody|no one)\b", re.I)
+
+
+def fits_kind(answer: str, question: str) -> bool:
+    """Whether a short answer has, on its surface, the shape of what `question` asks for:
+    a person or a name is not a count ("Who was wounded?" is not answered by "50
+    American troops"), and a "how many" answer is a number or a word for none."""
+    kind = asked_kind(question)
+    if kind is AnswerKind.PERSON or (kind is None and _NAMES_ASKED.search(question)):
+        return not _NUMBER.match(answer.strip())
+    if _HOW_MANY.search(question):
+        return bool(_NUMBER.search(answer) or _NONE.search(answer))
+    return True
+

@@ -23,6 +23,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rag.answer_kind import fits_kind
 from rag.errors import MalformedReplyError
 from rag.llm import LLM
 from rag.names import NAME_RUN
@@ -139,6 +140,8 @@ def precheck(claim: str, evidence: Sequence[Evidence], question: str | None = No
                 and not _OFFERS_CHOICES.search(question):
             # "Whose spokesman was Khalaf?" -> "Abdulkarim Khalaf": the question's own words.
             return Verdict(False, "the answer only repeats the question")
+        if len(claim.split()) <= SHORT_ANSWER_WORDS and not fits_kind(claim, question):
+            return Verdict(False, "the answer is not the kind of thing the question asks for")
         if _of_someone_else(claim, question, evidence):
             return Verdict(False, "the passages give that number for someone else")
         counted = counted_terms(question)

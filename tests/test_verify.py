@@ -46,6 +46,11 @@ def test_numbers_are_normalized() -> None:
     ("October 3", Evidence("On October 3 Bankman-Fried pleaded not guilty to the fraud "
                            "charges."),
      "On what date did Bankman-Fried plead guilty to the fraud charges?", "premise"),
+    # A count where a name is asked for, and a "how many" answer with no number.
+    ("50 American troops", WOUNDED,
+     "What were the names of the American troops wounded at Ain al-Asad?", "kind of thing"),
+    ("50 American troops", WOUNDED, "Who was wounded at Ain al-Asad?", "kind of thing"),
+    ("American troops", WOUNDED, "How many were wounded at Ain al-Asad?", "kind of thing"),
 ])
 def test_precheck_rejects_what_the_surface_shows(claim: str, evidence: Evidence,
                                                  question: str | None, reason: str) -> None:
@@ -56,6 +61,8 @@ def test_precheck_rejects_what_the_surface_shows(claim: str, evidence: Evidence,
 @pytest.mark.parametrize(("claim", "evidence", "question"), [
     ("Fifty American troops were wounded.", WOUNDED, None),
     ("50", WOUNDED, "How many American troops were wounded?"),
+    ("none", Evidence("The attack killed none of the troops."), "How many troops were killed?"),
+    ("American troops", WOUNDED, "Who was wounded at Ain al-Asad?"),
     ("Iraq's government denied that joint operations had resumed.", DENIAL, None),
     # The negation sits in another clause than the claim's.
     ("OpenAI's board removed Sam Altman as chief executive.", REMOVED, None),
