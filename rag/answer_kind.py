@@ -108,4 +108,3 @@ def fits_kind(answer: str, question: str) -> bool:
     if _HOW_MANY.search(question):
         return bool(_NUMBER.search(answer) or _NONE.search(answer))
     return True
-
