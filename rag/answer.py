@@ -177,18 +177,16 @@ class AnswerChain:
     def _retrieve_clause(self, clause: str, q: Question, passages: list[Passage]
                          ) -> tuple[list[Passage], Part | None]:
         """The passages of the article that best answers one clause, added to `passages`
-        (numbered after them, those already there kept); no part when nothing is
-        relevant."""
+        (numbered after them, those already there kept); no part when nothing is relevant."""
         found = self._passages(clause, q)
         if max((p.relevance for p in found), default=0.0) < self.settings.retrieval.min_relevance:
             return passages, None
         best = max(found, key=lambda p: p.relevance).source
-        kept = {id(p) for p in found if p.source == best}
         held = {(p.source, p.start): p.n for p in passages}
         merged = list(passages)
         numbers: list[int] = []
         for p in found:
-            if id(p) not in kept:
+            if p.source != best:
                 continue
             if (p.source, p.start) not in held:
                 held[(p.source, p.start)] = len(merged) + 1
