@@ -27,6 +27,7 @@ _RELATIVE = [
     (re.compile(r"\b(?:this|past|last) year\b|\bmonths ago\b", re.I), 365, 0),
 ]
 _WEEKDAY = re.compile(r"\b(?:on|last|this) (" + "|".join(WEEKDAYS) + r")\b", re.I)
+_ANY_WEEKDAY = re.compile(r"\b(?:" + "|".join(WEEKDAYS) + r")\b", re.I)
 _LATEST = re.compile(r"\b(?:latest|most recent|newest|currently|current|still|now)\b", re.I)
 
 
@@ -55,6 +56,12 @@ def period(question: str, as_of: date) -> Period | None:
                           as_of - timedelta(days=until_back) + (LAG if until_back else
                                                                 timedelta(0)))
     return None
+
+
+def places_in_time(text: str) -> bool:
+    """Whether `text` dates what it tells against its own report's date: a weekday ("said
+    Thursday"), "today", "yesterday", "this week", "days ago" and the like."""
+    return bool(_ANY_WEEKDAY.search(text)) or any(p.search(text) for p, _, _ in _RELATIVE)
 
 
 # "What is the latest on X?", "What's the most recent news about X?": the question asks for

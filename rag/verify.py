@@ -29,6 +29,7 @@ from rag.llm import LLM
 from rag.names import NAME_RUN
 from rag.prompting import render
 from rag.terms import NEGATIONS, STOP_WORDS, has_negation, terms, words
+from rag.timewords import places_in_time
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
@@ -126,6 +127,8 @@ def precheck(claim: str, evidence: Sequence[Evidence], question: str | None = No
     missing = sorted(numbers(claim) - stated - asked)
     if missing:
         return Verdict(False, f"the passages do not state the number {missing[0]}")
+    if question is not None and _dated_by_the_article_alone(claim, evidence, asked):
+        return Verdict(False, "the date is the article's, and no passage says when it happened")
     if question is not None:
         if claim.lower() == "yes":
             return _polarity_of_yes(question, evidence)
@@ -155,6 +158,19 @@ def precheck(claim: str, evidence: Sequence[Evidence], question: str | None = No
             _covering_clause(claim_terms, evidence)):
         return Verdict(False, "the passage states the opposite polarity")
     return None
+
+
+def _dated_by_the_article_alone(claim: str, evidence: Sequence[Evidence], asked: set[str]
+                                ) -> bool:
+    """Whether the answer takes a number from an article's date that its passages do not
+    state, while no passage dates its event against the report ("said Thursday"): "On
+    what date did he plead guilty?" is not answered by the date of an article saying
+    "he is on trial"."""
+    values = numbers(claim) - asked
+    text = " ".join(e.text for e in evidence)
+    from_labels = values - numbers(text)
+    return bool(from_labels) and from_labels <= numbers(" ".join(e.label for e in evidence)) \
+        and not places_in_time(text)
 
 
 COVERED_FOR_POLARITY = 0.5

@@ -204,3 +204,18 @@ def test_a_denial_answers_a_yes_no_question_no() -> None:
                             "said.")
     assert denies(question, [denial]) and not denies(question, [confirmation])
     assert not denies(question, [Evidence("The weather office did not expect rain.")])
+
+
+TRIAL = Evidence("The former mayor is on trial for bribery and conspiracy.",
+                 "Metro Daily, 2024-03-05")
+SENTENCED = Evidence("The former mayor was sentenced on Thursday to six years.",
+                     "Metro Daily, 2024-03-08")
+
+
+def test_a_date_only_the_article_gives_is_not_when_it_happened() -> None:
+    # The article's date, and a passage that says nothing of when: rejected unasked.
+    rejected = precheck("2024-03-05", [TRIAL], "On what date did the former mayor plead guilty?")
+    assert rejected is not None and "no passage says when" in rejected.reason
+    # "On Thursday" against the report's date does say when: the model decides.
+    assert precheck("2024-03-08", [SENTENCED], "When was the former mayor sentenced?") is None
+    assert precheck("six years", [SENTENCED], "How long was the mayor's sentence?") is None
