@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -127,7 +128,8 @@ def precheck(claim: str, evidence: Sequence[Evidence], question: str | None = No
     missing = sorted(numbers(claim) - stated - asked)
     if missing:
         return Verdict(False, f"the passages do not state the number {missing[0]}")
-    if question is not None and _dated_by_the_article_alone(claim, evidence, asked):
+    if question is not None and _dated_by_the_article_alone(claim, question, evidence,
+                                                                 asked):
         return Verdict(False, "the date is the article's, and no passage says when it happened")
     if question is not None:
         if claim.lower() == "yes":
@@ -160,17 +162,25 @@ def precheck(claim: str, evidence: Sequence[Evidence], question: str | None = No
     return None
 
 
-def _dated_by_the_article_alone(claim: str, evidence: Sequence[Evidence], asked: set[str]
-                                ) -> bool:
+def _dated_by_the_article_alone(claim: str, question: str, evidence: Sequence[Evidence],
+                                asked: set[str]) -> bool:
     """Whether the answer takes a number from an article's date that its passages do not
-    state, while no passage dates its event against the report ("said Thursday"): "On
-    what date did he plead guilty?" is not answered by the date of an article saying
-    "he is on trial"."""
+    state, while the sentence telling what the question asks about does not date it
+    against the report ("said Thursday"): "On what date did he plead guilty?" is not
+    answered by the date of an article saying "he is on trial", nor by a "today" in
+    another of its sentences."""
     values = numbers(claim) - asked
-    text = " ".join(e.text for e in evidence)
-    from_labels = values - numbers(text)
-    return bool(from_labels) and from_labels <= numbers(" ".join(e.label for e in evidence)) \
-        and not places_in_time(text)
+    from_labels = values - numbers(" ".join(e.text for e in evidence))
+    if not from_labels or not from_labels <= numbers(" ".join(e.label for e in evidence)):
+        return False
+    # The sentence telling the event holds the question's terms that few sentences hold
+    # (what was done), not only those all of them hold (whom it is about).
+    sentences = [set(terms(s)) for e in evidence for s in _SENTENCE_END.split(e.text)]
+    texts = [s for e in evidence for s in _SENTENCE_END.split(e.text)]
+    held = Counter(t for s in sentences for t in s)
+    asked_terms = set(terms(question))
+    weight = [sum(1 / held[t] for t in asked_terms & s) for s in sentences]
+    return not places_in_time(texts[weight.index(max(weight))])
 
 
 COVERED_FOR_POLARITY = 0.5

@@ -216,6 +216,12 @@ def test_a_date_only_the_article_gives_is_not_when_it_happened() -> None:
     # The article's date, and a passage that says nothing of when: rejected unasked.
     rejected = precheck("2024-03-05", [TRIAL], "On what date did the former mayor plead guilty?")
     assert rejected is not None and "no passage says when" in rejected.reason
+    # A "today" in a sentence about something else does not date the plea.
+    label = "Metro Daily, 2024-03-05"
+    today = Evidence("Today his aide testified against the former mayor.", label)
+    plea = Evidence("She listed the crimes she had pleaded guilty to.", label)
+    assert precheck("2024-03-05", [today, TRIAL, plea],
+                    "On what date did the former mayor plead guilty?") is not None
     # "On Thursday" against the report's date does say when: the model decides.
     assert precheck("2024-03-08", [SENTENCED], "When was the former mayor sentenced?") is None
     assert precheck("six years", [SENTENCED], "How long was the mayor's sentence?") is None
