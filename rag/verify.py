@@ -164,19 +164,19 @@ def precheck(claim: str, evidence: Sequence[Evidence], question: str | None = No
 
 def _dated_by_the_article_alone(claim: str, question: str, evidence: Sequence[Evidence],
                                 asked: set[str]) -> bool:
-    """Whether the answer takes a number from an article's date that its passages do not
-    state, while the sentence telling what the question asks about does not date it
+    """Whether the answer's numbers are all the cited article's date's, none stated by its
+    passages, while the sentence telling what the question asks about does not date it
     against the report ("said Thursday"): "On what date did he plead guilty?" is not
     answered by the date of an article saying "he is on trial", nor by a "today" in
     another of its sentences."""
     values = numbers(claim) - asked
-    from_labels = values - numbers(" ".join(e.text for e in evidence))
-    if not from_labels or not from_labels <= numbers(" ".join(e.label for e in evidence)):
-        return False
+    if not values or values & numbers(" ".join(e.text for e in evidence)) \
+            or not values <= numbers(" ".join(e.label for e in evidence)):
+        return False  # "January 3, 2020": the day is the passage's, the year the article's
     # The sentence telling the event holds the question's terms that few sentences hold
     # (what was done), not only those all of them hold (whom it is about).
-    sentences = [set(terms(s)) for e in evidence for s in _SENTENCE_END.split(e.text)]
     texts = [s for e in evidence for s in _SENTENCE_END.split(e.text)]
+    sentences = [set(terms(text)) for text in texts]
     held = Counter(t for s in sentences for t in s)
     asked_terms = set(terms(question))
     weight = [sum(1 / held[t] for t in asked_terms & s) for s in sentences]

@@ -225,3 +225,8 @@ def test_a_date_only_the_article_gives_is_not_when_it_happened() -> None:
     # "On Thursday" against the report's date does say when: the model decides.
     assert precheck("2024-03-08", [SENTENCED], "When was the former mayor sentenced?") is None
     assert precheck("six years", [SENTENCED], "How long was the mayor's sentence?") is None
+
+
+def test_a_day_from_the_passage_may_take_its_year_from_the_article() -> None:
+    strike = Evidence("The drone strike on Jan. 3 killed the general.", "Metro Daily, 2020-01-16")
+    assert precheck("January 3, 2020", [strike], "On what date did the strike kill him?") is None
