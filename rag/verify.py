@@ -128,10 +128,10 @@ def precheck(claim: str, evidence: Sequence[Evidence], question: str | None = No
     missing = sorted(numbers(claim) - stated - asked)
     if missing:
         return Verdict(False, f"the passages do not state the number {missing[0]}")
-    if question is not None and _dated_by_the_article_alone(claim, question, evidence,
-                                                                 asked):
-        return Verdict(False, "the date is the article's, and no passage says when it happened")
     if question is not None:
+        if _dated_by_the_article_alone(claim, question, evidence, asked):
+            return Verdict(False, "the date is the article's, and no passage says when it "
+                                  "happened")
         if claim.lower() == "yes":
             return _polarity_of_yes(question, evidence)
         if claim.lower() == "no":
