@@ -155,11 +155,29 @@ def precheck(claim: str, evidence: Sequence[Evidence], question: str | None = No
             return Verdict(False, f"no passage counts {' '.join(sorted(counted))} "
                                   f"as {sorted(answered)[0]}")
         return None
+    if any(quoted(claim, e.text) for e in evidence):
+        return Verdict(True, "the claim is the passage's sentence, word for word")
     claim_terms = set(terms(claim))
     if claim_terms and has_negation(claim) != has_negation(
             _covering_clause(claim_terms, evidence)):
         return Verdict(False, "the passage states the opposite polarity")
     return None
+
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
+_EDGES = " \t\n.!?\"'"
+
+
+def quoted(claim: str, passage: str) -> bool:
+    """Whether `claim` is one of `passage`'s sentences (or all of it) word for word, up to
+    spacing, curly quotes and closing punctuation: a passage states itself, so no verdict
+    is needed. A part of a sentence is not enough ("joint operations had resumed" is in
+    "Iraq denied that joint operations had resumed")."""
+    def plain(text: str) -> str:
+        return " ".join(text.translate(_QUOTES).split()).strip(_EDGES)
+    claim = plain(claim)
+    return bool(claim) and any(claim == plain(s)
+                               for s in [passage, *_SENTENCE_END.split(passage)])
 
 
 def _dated_by_the_article_alone(claim: str, question: str, evidence: Sequence[Evidence],

@@ -113,6 +113,23 @@ def test_model_is_not_asked_what_the_precheck_rejects() -> None:
     assert llm.calls == []
 
 
+def test_a_passage_states_its_own_sentence_without_asking_the_model() -> None:
+    llm = ScriptedLLM(verdict="no")
+    two = Evidence("Talks stalled. " + DENIAL.text)
+    for claim in (DENIAL.text, f"  {DENIAL.text.rstrip('.')} ", DENIAL.text.replace(
+            "denied reports", "denied  reports")):
+        verdict = ModelVerifier(llm).check(claim, [ESPER, two])
+        assert verdict.entailed and "word for word" in verdict.reason
+    assert llm.calls == []
+    curly = Evidence("“We will leave,” the spokesman said.")
+    assert ModelVerifier(llm).check('"We will leave," the spokesman said.', [curly]).entailed
+    # A part of the sentence can say the opposite of it: that goes to the checks and the model.
+    assert not ModelVerifier(llm).check("Joint operations had resumed.", [DENIAL]).entailed
+    assert precheck("The spokesman said.", [curly]) is None
+    assert not ModelVerifier(llm).check("The spokesman said.", [curly]).entailed
+    assert len(llm.calls) == 1
+
+
 def test_lexical_verifier_without_a_model() -> None:
     verifier = LexicalVerifier()
     assert verifier.check("Fifty American troops were wounded at Ain al-Asad.", [WOUNDED]).entailed
