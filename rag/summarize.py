@@ -11,6 +11,7 @@ summaries combined.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ from rag.context import Passage, cosine, group_by_source, select_passages, sente
 from rag.embeddings import Embedder
 from rag.errors import MalformedReplyError, SourceNotFoundError
 from rag.llm import LLM
-from rag.llm.base import Schema
+from rag.llm.base import Schema, decode_json
 from rag.prompting import render
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings
@@ -260,15 +261,14 @@ class Summarizer:
         """The model's summary, filled in as sentences each with the numbers it rests on
         (constrained, so no sentence comes without them), written out with `[n]` markers."""
         assert self.llm is not None
-        try:
-            value, completion = self.llm.complete_json(
-                messages, summary_schema(numbers, plan.sentences),
-                TOKENS_PER_SENTENCE * plan.sentences + 40)
-        except MalformedReplyError:
-            return ""
+        completion = self.llm.complete(messages, TOKENS_PER_SENTENCE * plan.sentences + 40,
+                                       schema=summary_schema(numbers, plan.sentences))
         usage[0] += completion.prompt_tokens
         usage[1] += completion.completion_tokens
-        return written(value, numbers)
+        try:
+            return written(finished_sentences(completion.text), numbers)
+        except MalformedReplyError:
+            return ""
 
 
 def sentence_budget(sentences: int | None, words: int | None, default: int) -> int:
@@ -406,6 +406,22 @@ def summary_schema(numbers: list[int], sentences: int) -> Schema:
             "properties": {"sentences": {"type": "array", "items": sentence, "minItems": 1,
                                          "maxItems": sentences}},
             "required": ["sentences"], "additionalProperties": False}
+
+
+def finished_sentences(text: str) -> Any:
+    """The structured summary in a reply; in a reply the token limit cut short (long
+    quoted sentences use it up), the sentences it finished."""
+    try:
+        return decode_json(text)
+    except MalformedReplyError:
+        pass
+    end = len(text)
+    while (end := text.rfind("}", 0, end)) != -1:
+        try:
+            return json.loads(text[: end + 1] + "]}")
+        except ValueError:
+            continue
+    raise MalformedReplyError(f"the model's reply holds no finished sentence: {text[:200]!r}")
 
 
 def written(value: Any, numbers: list[int]) -> str:

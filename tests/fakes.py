@@ -76,7 +76,8 @@ class ScriptedLLM(LLM):
             reply = json.dumps(verdict)
         else:
             draft = self.draft(call.prompt) if callable(self.draft) else self.draft
-            if isinstance(draft, str) and "sentences" in (schema or {}).get("properties", {}):
+            if isinstance(draft, str) and "sentences" in (schema or {}).get("properties", {}) \
+                    and not draft.startswith("{"):  # a raw reply stays as it is
                 draft = summary_of(draft)
             if isinstance(draft, dict) and "answers" not in draft and "sentences" not in draft:
                 draft = {"answers": [draft]}

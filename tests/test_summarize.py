@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,24 @@ def test_summary_sentences_come_with_their_passages(extractive: KnowledgeBase) -
         ["sources", "text"]
     value = {"sentences": [{"sources": [2, 9], "text": "It rose."}, {"sources": [], "text": " "}]}
     assert written(value, [1, 2, 3]) == "It rose [2]."
+
+
+def test_a_reply_cut_short_keeps_the_sentences_it_finished(extractive: KnowledgeBase) -> None:
+    from rag.errors import MalformedReplyError
+    from rag.summarize import Summarizer, finished_sentences
+    from tests.fakes import ScriptedLLM
+
+    cut = ('{"sentences": [{"sources": [1], "text": "Iraq denied that joint operations had '
+           'resumed."}, {"sources": [2], "text": "The coalition paused its')
+    assert finished_sentences(cut) == {"sentences": [
+        {"sources": [1], "text": "Iraq denied that joint operations had resumed."}]}
+    with pytest.raises(MalformedReplyError):
+        finished_sentences('{"sentences": [{"sources": [1], "text": "Iraq')
+    summarizer = Summarizer(extractive.settings, extractive.store, extractive.retriever,
+                            extractive.embedder, ScriptedLLM(draft=cut))
+    summary = summarizer.article(OLDER_SEED, sentences=1)
+    assert re.sub(r" \[\d+\]", "", summary.summary) == \
+        "Iraq denied that joint operations had resumed."
 
 
 def test_when_no_written_sentence_holds_the_articles_own_sentences_do(
