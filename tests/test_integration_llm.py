@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -145,6 +146,37 @@ def test_eval_cases_with_the_default_model(default_kb: tuple[KnowledgeBase, Path
     assert not failed
     assert report.metrics["conflict_detection"] == 1.0
     assert report.metrics["prompt_tokens_mean"] > 0
+
+
+def test_shortlisted_grammar_picks_what_the_full_chain_picks(
+        default_kb: tuple[KnowledgeBase, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A JSON reply decoded with the shortlist equals llama-cpp's own chain's (greedy, the
+    grammar over the whole vocabulary), token for token."""
+    import rag.llm.shortlist as shortlist
+    from rag.summarize import summary_schema
+
+    kb, _ = default_kb
+    llm = kb.llm
+    assert llm is not None
+    messages = [{"role": "system", "content": "Summarize in two sentences with sources."},
+                {"role": "user", "content": "[1] Iraq denied that joint operations had "
+                 "resumed.\n[2] Two weeks later, Iraq's military said they had resumed."}]
+    schema = summary_schema([1, 2], 2)
+    made: list[object] = []
+
+    class Counted(shortlist.ShortlistGrammarSampler):
+        def __init__(self, *args: object) -> None:
+            super().__init__(*args)
+            made.append(self)
+
+    monkeypatch.setattr(shortlist, "ShortlistGrammarSampler", Counted)
+    llm.complete(messages, 120, schema=schema)  # both runs below start from a saved prompt
+    ours = llm.complete(messages, 120, schema=schema).text
+    assert len(made) == 2
+    llama_class = type(llm._load())
+    monkeypatch.setattr(llama_class, "_init_sampler", llama_class.__mro__[1]._init_sampler)
+    assert llm.complete(messages, 120, schema=schema).text == ours
+    assert len(made) == 2 and json.loads(ours)["sentences"]
 
 
 def test_verifier_on_the_labelled_pairs(default_kb: tuple[KnowledgeBase, Path]) -> None:

@@ -51,6 +51,8 @@ class LlamaCppLLM(LLM):
         if self._llama is None:
             try:
                 from llama_cpp import Llama
+
+                from rag.llm.shortlist import shortlisting
             except ImportError:
                 raise BackendUnavailableError(
                     "llama-cpp-python is not installed: pip install llama-cpp-python==0.3.36"
@@ -58,7 +60,7 @@ class LlamaCppLLM(LLM):
             path = self.resolve_path()
             if not path.is_file():
                 raise ConfigError(f"no GGUF model at {path} (RAG_LLM_MODEL_PATH)")
-            self._llama = Llama(model_path=str(path), n_ctx=self.n_ctx,
+            self._llama = shortlisting(Llama)(model_path=str(path), n_ctx=self.n_ctx,
                                 n_threads=self.n_threads, n_threads_batch=self.n_threads,
                                 n_batch=BATCH, verbose=False, seed=0)
             # An answer alternates prompts (draft, then verdicts) that share nothing at
