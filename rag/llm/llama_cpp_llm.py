@@ -60,9 +60,9 @@ class LlamaCppLLM(LLM):
             path = self.resolve_path()
             if not path.is_file():
                 raise ConfigError(f"no GGUF model at {path} (RAG_LLM_MODEL_PATH)")
-            self._llama = shortlisting(Llama)(model_path=str(path), n_ctx=self.n_ctx,
-                                n_threads=self.n_threads, n_threads_batch=self.n_threads,
-                                n_batch=BATCH, verbose=False, seed=0)
+            self._llama = shortlisting(Llama)(
+                model_path=str(path), n_ctx=self.n_ctx, n_threads=self.n_threads,
+                n_threads_batch=self.n_threads, n_batch=BATCH, verbose=False, seed=0)
             # An answer alternates prompts (draft, then verdicts) that share nothing at
             # their start, so the one live sequence's prefix reuse would be lost on every
             # call; saved states keyed by prompt prefix keep each prompt's system part
