@@ -6,13 +6,17 @@ from __future__ import annotations
 def test_llama_prefix_state_cache_is_bounded_by_count() -> None:
     from types import SimpleNamespace
 
-    from rag.llm.llama_cpp_llm import _BoundedStateCache
+    from rag.llm.llama_cpp_llm import SAME_KIND, _BoundedStateCache
 
+    draft, verdict, other = ((kind,) * SAME_KIND for kind in (1, 2, 3))
     cache = _BoundedStateCache(2)
-    for key in [(1, 2), (1, 3), (4,)]:
+    for key in [draft + (7,), verdict + (8,), verdict + (9,)]:
         cache[key] = SimpleNamespace(llama_state_size=1)
-    assert list(cache.cache_state) == [(1, 3), (4,)]  # the oldest state went first
-    assert cache[(1, 3, 9)] is cache.cache_state[(1, 3)]  # longest shared prefix
+    # The second verdict replaced the first, not the older draft.
+    assert list(cache.cache_state) == [draft + (7,), verdict + (9,)]
+    assert cache[draft + (7, 5)] is cache.cache_state[draft + (7,)]  # longest shared prefix
+    cache[other] = SimpleNamespace(llama_state_size=1)  # a new kind: the least recent goes
+    assert list(cache.cache_state) == [draft + (7,), other]
 
 
 def test_only_greedy_grammar_calls_without_penalties_use_the_shortlist() -> None:

@@ -21,6 +21,9 @@ PREFIX_STATES = 3
 # saving and restoring the larger states cost seconds per call: on three MultiHop
 # questions 512 took 42.8 s where 64 took 17.2 s for the same answer.
 BATCH = 64
+# Prompts sharing this many leading tokens share a system prompt (the chat template's
+# header alone is 3 tokens; the shortest system prompt here is over 100).
+SAME_KIND = 32
 
 
 class LlamaCppLLM(LLM):
@@ -116,18 +119,31 @@ class LlamaCppLLM(LLM):
 
 
 def _BoundedStateCache(states: int) -> Any:  # noqa: N802 - a class made on first use
-    """llama-cpp's RAM state cache, holding at most `states` saved states.
+    """llama-cpp's RAM state cache, holding at most `states` saved states, one per kind of
+    prompt where it can.
 
     Its own byte limit counts the model state only, not the copy of the logits
     buffer each saved state carries (`BATCH` rows of the vocabulary), so bounded by
     bytes it grew until the process was killed (24 GB on the verifier benchmark).
+
+    A new state replaces the saved one it shares a system prompt with (a verdict's, the
+    last verdict's), and only a prompt of a new kind evicts the least recently used.
+    Evicting by age alone, a summary's three verdicts pushed out the summary prompt's
+    state, so every next summary read its system prompt again.
     """
-    from llama_cpp import LlamaRAMCache
+    from llama_cpp import Llama, LlamaRAMCache
 
     class BoundedStateCache(LlamaRAMCache):
         def __setitem__(self, key: Any, value: Any) -> None:
+            key = tuple(key)
+            kin = max((k for k in self.cache_state if k != key),
+                      key=lambda k: Llama.longest_token_prefix(k, key), default=None)
             super().__setitem__(key, value)
-            while len(self.cache_state) > states:
+            if len(self.cache_state) <= states:
+                return
+            if kin is not None and Llama.longest_token_prefix(kin, key) >= SAME_KIND:
+                del self.cache_state[kin]
+            else:
                 self.cache_state.popitem(last=False)
 
     return BoundedStateCache(capacity_bytes=1 << 40)
