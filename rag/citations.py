@@ -1,7 +1,8 @@
 """Turn a model's `[n]`-marked sentences into verified citations, dropping what no passage states.
 
-A citation names a passage (source file, quote, offsets). A sentence is kept
-only if the claim verifier finds that the passages it cites state it; one
+A citation names a passage (source file, quote, offsets). A sentence that is
+passages' sentences word for word cites those passages, with no verdict. Any
+other is kept only if the claim verifier finds that the passages it cites state it; one
 that cites nothing, or cites passages that do not state it, gets one more
 chance with the passage sharing most of its terms. A sentence no passage
 states is dropped: it is never shipped with a citation marked supported.
@@ -18,7 +19,7 @@ from rag.articles import Span
 from rag.chunking import split_sentences
 from rag.context import Passage
 from rag.terms import terms
-from rag.verify import ClaimVerifier, Evidence
+from rag.verify import ClaimVerifier, Evidence, quoting
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _TRAILING_MARKERS = re.compile(r"([.!?…][\"'”’)]*)((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
@@ -90,6 +91,16 @@ def _closest(plain: str, passages: list[Passage]) -> Passage | None:
         else None
 
 
+def _copied(plain: str, cited: list[int], passages: list[Passage]) -> list[int] | None:
+    """The numbers of the passages whose sentences `plain` is, word for word: the cited
+    ones if they are, else any (a model copying a sentence often cites its neighbours);
+    None when it is not a copy. A copy is stated by its passages, no verdict needed."""
+    for pool in ([p for p in passages if p.n in cited], passages):
+        if (used := quoting(plain, [p.text for p in pool])) is not None:
+            return [pool[i].n for i in used]
+    return None
+
+
 def cite(text: str, passages: list[Passage], verifier: ClaimVerifier
          ) -> tuple[str, list[Citation]]:
     """The sentences of `text` that their passages state, with clean markers, and their
@@ -103,8 +114,11 @@ def cite(text: str, passages: list[Passage], verifier: ClaimVerifier
             continue
         cited = list(dict.fromkeys(n for group in MARKER.findall(sentence)
                                    for n in _numbers(group) if n in by_n))
-        entailed = bool(cited) and verifier.check(
-            plain, [evidence_of(by_n[n]) for n in cited]).entailed
+        if (copied := _copied(plain, cited, passages)) is not None:
+            cited, entailed = copied, True
+        else:
+            entailed = bool(cited) and verifier.check(
+                plain, [evidence_of(by_n[n]) for n in cited]).entailed
         if not entailed and passages and (closest := _closest(plain, passages)) is not None \
                 and [closest.n] != cited:
             cited = [closest.n]

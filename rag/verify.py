@@ -155,8 +155,8 @@ def precheck(claim: str, evidence: Sequence[Evidence], question: str | None = No
             return Verdict(False, f"no passage counts {' '.join(sorted(counted))} "
                                   f"as {sorted(answered)[0]}")
         return None
-    if any(quoted(claim, e.text) for e in evidence):
-        return Verdict(True, "the claim is the passage's sentence, word for word")
+    if quoting(claim, [e.text for e in evidence]) is not None:
+        return Verdict(True, "the claim is the passages' sentences, word for word")
     claim_terms = set(terms(claim))
     if claim_terms and has_negation(claim) != has_negation(
             _covering_clause(claim_terms, evidence)):
@@ -164,20 +164,47 @@ def precheck(claim: str, evidence: Sequence[Evidence], question: str | None = No
     return None
 
 
-_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
-_EDGES = " \t\n.!?\"'"
+# Straight, curly and single quotes are one mark: a model writing JSON turns “Big Black”
+# into 'Big Black'.
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": '"', "’": '"', "'": '"', "„": '"'})
+# A dateline or tag before a report's first sentence states nothing: "(CNN) ",
+# "SEOUL, South Korea (AP) — ", "UPDATED: ".
+_DATELINE = re.compile(r"^(?:(?:[A-Z]{2,}[A-Z .']*,(?:\s[A-Z][\w.']*){0,3}\s)?"
+                       r"\((?:[A-Z][\w.]+\s?){1,2}\)\s*(?:[-–—]+\s*)?"
+                       r"|(?:UPDATED?|BREAKING|EXCLUSIVE|WATCH|CORRECTION):\s+)")
 
 
-def quoted(claim: str, passage: str) -> bool:
-    """Whether `claim` is one of `passage`'s sentences (or all of it) word for word, up to
-    spacing, curly quotes and closing punctuation: a passage states itself, so no verdict
-    is needed. A part of a sentence is not enough ("joint operations had resumed" is in
-    "Iraq denied that joint operations had resumed")."""
-    def plain(text: str) -> str:
-        return " ".join(text.translate(_QUOTES).split()).strip(_EDGES)
-    claim = plain(claim)
-    return bool(claim) and any(claim == plain(s)
-                               for s in [passage, *_SENTENCE_END.split(passage)])
+def _words(sentence: str) -> tuple[str, ...]:
+    """A sentence's words as compared word for word: no dateline, and no quote marks or
+    closing punctuation around a word."""
+    sentence = _DATELINE.sub("", sentence.translate(_QUOTES).strip())
+    return tuple(word for word in (w.strip('.!?"') for w in sentence.split()) if word)
+
+
+def quoting(claim: str, passages: Sequence[str]) -> list[int] | None:
+    """The indices of the `passages` whose whole sentences, word for word, make up `claim`
+    (one or several, spacing, quote marks, closing punctuation and datelines aside), or None.
+
+    A passage states its own sentences, so no verdict is needed. A part of a sentence is
+    not enough ("joint operations had resumed" is in "Iraq denied that joint operations
+    had resumed").
+    """
+    pieces = [(i, piece) for i, text in enumerate(passages)
+              for piece in {_words(text), *map(_words, _SENTENCE_END.split(text))} if piece]
+    claimed = _words(claim)
+    if not claimed:
+        return None
+    # made[k]: the passages whose sentences make up the claim's first k words
+    made: dict[int, list[int]] = {0: []}
+    for at in range(len(claimed)):
+        if at not in made:
+            continue
+        for i, piece in pieces:
+            after = at + len(piece)
+            if after not in made and claimed[at:after] == piece:
+                made[after] = [*made[at], i]
+    used = made.get(len(claimed))
+    return list(dict.fromkeys(used)) if used is not None else None
 
 
 def _dated_by_the_article_alone(claim: str, question: str, evidence: Sequence[Evidence],

@@ -15,6 +15,7 @@ from rag.verify import (
     counts,
     numbers,
     precheck,
+    quoting,
 )
 from tests.fakes import ScriptedLLM
 
@@ -123,6 +124,16 @@ def test_a_passage_states_its_own_sentence_without_asking_the_model() -> None:
     assert llm.calls == []
     curly = Evidence("“We will leave,” the spokesman said.")
     assert ModelVerifier(llm).check('"We will leave," the spokesman said.', [curly]).entailed
+    assert ModelVerifier(llm).check("MTV's 'Rob & Big' duo split.",
+                                    [Evidence("MTV’s “Rob & Big” duo split.")]).entailed
+    # A dateline states nothing; two whole sentences are stated as two.
+    for dateline in ("(CNN) ", "SEOUL, South Korea (AP) — ", "UPDATED: "):
+        assert ModelVerifier(llm).check("Talks stalled.", [Evidence(dateline + "Talks stalled.")]
+                                        ).entailed
+    assert ModelVerifier(llm).check(f"Talks stalled. {DENIAL.text}", [two]).entailed
+    assert llm.calls == []
+    assert quoting("said the talks stalled", ["Trump (Rep) said the talks stalled."]) is None
+    assert quoting("Talks stalled. Talks stalled.", ["Talks stalled."]) == [0]
     # A part of the sentence can say the opposite of it: that goes to the checks and the model.
     assert not ModelVerifier(llm).check("Joint operations had resumed.", [DENIAL]).entailed
     assert precheck("The spokesman said.", [curly]) is None
