@@ -126,8 +126,9 @@ def _BoundedStateCache(states: int) -> Any:  # noqa: N802 - a class made on firs
     buffer each saved state carries (`BATCH` rows of the vocabulary), so bounded by
     bytes it grew until the process was killed (24 GB on the verifier benchmark).
 
-    A new state replaces the saved one it shares a system prompt with (a verdict's, the
-    last verdict's), and only a prompt of a new kind evicts the least recently used.
+    A new state replaces the saved one it shares a system prompt with (a verdict's state
+    replaces the verdict's before it), and only a prompt of a new kind evicts the least
+    recently used.
     Evicting by age alone, a summary's three verdicts pushed out the summary prompt's
     state, so every next summary read its system prompt again.
     """
