@@ -128,8 +128,7 @@ def _BoundedStateCache(states: int) -> Any:  # noqa: N802 - a class made on firs
 
     A new state replaces the saved one it shares a system prompt with (a verdict's state
     replaces the verdict's before it), and only a prompt of a new kind evicts the least
-    recently used.
-    Evicting by age alone, a summary's three verdicts pushed out the summary prompt's
+    recently used. Evicting by age alone, a summary's three verdicts pushed out the summary prompt's
     state, so every next summary read its system prompt again.
     """
     from llama_cpp import Llama, LlamaRAMCache
@@ -137,12 +136,12 @@ def _BoundedStateCache(states: int) -> Any:  # noqa: N802 - a class made on firs
     class BoundedStateCache(LlamaRAMCache):
         def __setitem__(self, key: Any, value: Any) -> None:
             key = tuple(key)
-            kin = max((k for k in self.cache_state if k != key),
-                      key=lambda k: Llama.longest_token_prefix(k, key), default=None)
             super().__setitem__(key, value)
             if len(self.cache_state) <= states:
                 return
-            if kin is not None and Llama.longest_token_prefix(kin, key) >= SAME_KIND:
+            shared, kin = max(((Llama.longest_token_prefix(k, key), k)
+                               for k in self.cache_state if k != key), key=lambda p: p[0])
+            if shared >= SAME_KIND:
                 del self.cache_state[kin]
             else:
                 self.cache_state.popitem(last=False)
