@@ -1,14 +1,21 @@
-"""BM25 over the stored chunks in SQLite FTS5, written in the same step as the vector store.
+"""BM25 over the stored chunks, written in the same step as the vector store.
 
-One file (`lexical.sqlite3` beside the Chroma folder) holds each chunk's
-metadata, its text and its search terms (`rag.terms`: stemmed, stop words
-dropped), with an FTS5 index over the terms kept in step by triggers. Adding
-or deleting a source touches only its rows, so a write costs the same however
-large the archive is; a search reads postings from disk, so a process holds
-no copy of the archive in memory; and every process that opens the file sees
-every other's committed writes at once (WAL mode: readers never wait for a
-writer). Filters (as-of date, sources, outlets) are part of the same SQL
-statement as the ranking, so no write can slip between choosing and reading.
+Two files beside the Chroma folder. `lexical-<collection>.sqlite3` is the record:
+each chunk's metadata, text and search terms (`rag.terms`: stemmed, stop words
+dropped), with counts per outlet and in all. `lexical-<collection>.postings/`
+is a tantivy index of those terms (`rag.postings`), which picks a search's
+candidates; they are ranked here by BM25 as Lucene scores it. Adding or
+deleting a source touches only its rows and documents, so a write costs the
+same however large the archive is; a search reads postings and rows from disk,
+so a process holds no copy of the archive in memory; every process that opens
+the files sees every other's committed writes (SQLite in WAL mode: readers
+never wait for a writer).
+
+A write commits its rows to SQLite, with their ids in `pending`, then updates
+the postings and clears those ids. A process killed in between leaves the ids
+pending, and the next process to use the index brings their postings in line
+with the rows. A search takes ids from the postings and reads their rows, so a
+chunk deleted in between is simply not found.
 """
 
 from __future__ import annotations
@@ -21,8 +28,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from rag.postings import Posting, Postings
 from rag.records import StoredChunk
-from rag.sqlite import Connections, rows_in, transaction
+from rag.sqlite import BATCH, Connections, execute_in, rows_in, transaction
 from rag.terms import terms
 
 SCHEMA = """
@@ -47,21 +55,22 @@ CREATE TABLE IF NOT EXISTS chunks (
     length INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_source ON chunks (source, key);
-CREATE VIRTUAL TABLE IF NOT EXISTS postings USING fts5 (
-    body, content='chunks', content_rowid='n', tokenize='unicode61');
-CREATE VIRTUAL TABLE IF NOT EXISTS vocabulary USING fts5vocab (postings, 'row');
 CREATE TABLE IF NOT EXISTS totals (one INTEGER PRIMARY KEY CHECK (one = 1),
                                    chunks INTEGER NOT NULL, terms INTEGER NOT NULL);
 INSERT OR IGNORE INTO totals VALUES (1, 0, 0);
 CREATE TABLE IF NOT EXISTS outlets (outlet TEXT PRIMARY KEY, chunks INTEGER NOT NULL);
-CREATE TRIGGER IF NOT EXISTS chunks_added AFTER INSERT ON chunks BEGIN
-    INSERT INTO postings (rowid, body) VALUES (new.n, new.body);
+CREATE TABLE IF NOT EXISTS pending (id TEXT PRIMARY KEY);
+-- Before the postings moved to tantivy: an FTS5 table kept in step by these triggers.
+DROP TRIGGER IF EXISTS chunks_added;
+DROP TRIGGER IF EXISTS chunks_removed;
+DROP TABLE IF EXISTS vocabulary;
+DROP TABLE IF EXISTS postings;
+CREATE TRIGGER IF NOT EXISTS chunk_added AFTER INSERT ON chunks BEGIN
     UPDATE totals SET chunks = chunks + 1, terms = terms + new.length;
     INSERT INTO outlets SELECT new.outlet, 1 WHERE new.outlet IS NOT NULL AND new.outlet != ''
         ON CONFLICT (outlet) DO UPDATE SET chunks = chunks + 1;
 END;
-CREATE TRIGGER IF NOT EXISTS chunks_removed AFTER DELETE ON chunks BEGIN
-    INSERT INTO postings (postings, rowid, body) VALUES ('delete', old.n, old.body);
+CREATE TRIGGER IF NOT EXISTS chunk_removed AFTER DELETE ON chunks BEGIN
     UPDATE totals SET chunks = chunks - 1, terms = terms - old.length;
     UPDATE outlets SET chunks = chunks - 1 WHERE outlet = old.outlet;
     DELETE FROM outlets WHERE outlet = old.outlet AND chunks <= 0;
@@ -71,15 +80,10 @@ CREATE TABLE IF NOT EXISTS facts (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 FIELDS = ("source", "path", "title", "published", "outlet", "chunk", "start", "end", "sha256",
           "key", "total", "embedding_model", "text", "url")
 COLUMNS = ", ".join(f'c."{name}"' for name in FIELDS)
-# Okapi BM25 as Lucene scores it, the ranking this index was measured with. FTS5's own
-# bm25() (k1 1.2, an idf that vanishes for common terms) only picks the candidates.
+# Okapi BM25 as Lucene scores it, the ranking this index was measured with; tantivy's own
+# (k1 1.2) picks the candidates.
 K1, B = 1.5, 0.75
 CANDIDATES = 200
-# Candidates must hold one of the question's less common terms (in at most this share of
-# chunks), as in Lucene's common-terms query; common terms still count in the score. Their
-# long posting lists would otherwise cost every search time in proportion to the archive.
-# A term in fewer than COMMON_FLOOR chunks is cheap to match in any archive.
-COMMON, COMMON_FLOOR = 0.05, 1000
 
 
 @dataclass(frozen=True)
@@ -95,20 +99,35 @@ def body(chunk: StoredChunk) -> str:
     return " ".join(terms(f"{chunk.title} {chunk.outlet or ''} {chunk.text}")) or "_"
 
 
-def match_expression(query_terms: Sequence[str]) -> str:
-    """An FTS5 query matching any of the terms, each quoted once."""
-    return " OR ".join(f'"{term}"' for term in dict.fromkeys(query_terms))
-
-
 class LexicalIndex:
     """Thread-safe: one SQLite connection per thread; the file is shared between processes."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._connections = Connections(path, SCHEMA, "lexical index", _add_missing_columns)
+        self.postings = Postings(path.with_suffix(".postings"))
+        self._checked = False
 
     def _connection(self) -> sqlite3.Connection:
-        return self._connections.get()
+        connection = self._connections.get()
+        if not self._checked:
+            self._bring_postings_in_line(connection)
+            self._checked = True
+        return connection
+
+    def _bring_postings_in_line(self, connection: sqlite3.Connection) -> None:
+        """Postings for the rows of a file written before they existed (once), and for
+        the ids a killed write left pending."""
+        built = "SELECT value FROM facts WHERE name = 'postings'"
+        if connection.execute(built).fetchone() is None or not self.postings.exists():
+            last = ""  # (a build cut short is done again: each batch replaces its documents)
+            while ids := [row[0] for row in connection.execute(
+                    "SELECT id FROM chunks WHERE id > ? ORDER BY id LIMIT 5000", (last,))]:
+                self._sync(ids)
+                last = ids[-1]
+            connection.execute("INSERT OR REPLACE INTO facts VALUES ('postings', 'tantivy')")
+        if pending := [row[0] for row in connection.execute("SELECT id FROM pending")]:
+            self._sync(pending)
 
     # -- state -------------------------------------------------------------------------------
 
@@ -139,6 +158,27 @@ class LexicalIndex:
             found[source] = (keys | {key}, total + n)
         return {source: Holding(frozenset(keys), n) for source, (keys, n) in found.items()}
 
+    def chunks(self, ids: Sequence[str], outlets: Sequence[str] | None = None
+               ) -> dict[str, StoredChunk]:
+        """The stored chunks of `ids` (of `outlets` only, when given), by id."""
+        query = f"SELECT c.id, {COLUMNS} FROM chunks c WHERE c.id IN ({{}})"
+        values: list[str] = []
+        if outlets:
+            query += f" AND c.outlet IN ({','.join('?' * len(outlets))})"
+            values = list(outlets)
+        connection = self._connection()
+        found: dict[str, StoredChunk] = {}
+        for offset in range(0, len(ids), BATCH):
+            batch = list(ids[offset : offset + BATCH])
+            rows = connection.execute(query.format(",".join("?" * len(batch))), batch + values)
+            found.update((row[0], StoredChunk(*row[1:])) for row in rows)
+        return found
+
+    def outlet_chunks(self, outlets: Sequence[str]) -> int:
+        """How many chunks the given outlets hold between them."""
+        return sum(row[0] for row in rows_in(
+            self._connection(), "SELECT chunks FROM outlets WHERE outlet IN ({})", outlets))
+
     def outlets(self) -> list[str]:
         """The outlet names of the stored chunks, sorted."""
         rows = self._connection().execute("SELECT outlet FROM outlets ORDER BY outlet")
@@ -156,19 +196,41 @@ class LexicalIndex:
                          indexed.count(" ") + 1))
         columns = ", ".join(f'"{name}"' for name in ("id", *FIELDS, "body", "length"))
         with transaction(connection):
+            known = {row[0] for row in rows_in(
+                connection, "SELECT id FROM chunks WHERE id IN ({})", [r[0] for r in rows])}
+            new = [row for row in rows if row[0] not in known]
             connection.executemany(
                 f"INSERT OR IGNORE INTO chunks ({columns}) "
-                f"VALUES ({', '.join('?' * (len(FIELDS) + 3))})", rows)
+                f"VALUES ({', '.join('?' * (len(FIELDS) + 3))})", new)
+            connection.executemany("INSERT OR IGNORE INTO pending VALUES (?)",
+                                   [(row[0],) for row in new])
+        self._sync([row[0] for row in new])
 
     def delete_source(self, source: str, keep_key: str | None = None) -> None:
         """Remove a source's chunks, or only those not built under `keep_key`."""
         connection = self._connection()
+        chosen, values = ("source = ?", (source,)) if keep_key is None else \
+            ("source = ? AND key != ?", (source, keep_key))
         with transaction(connection):
-            if keep_key is None:
-                connection.execute("DELETE FROM chunks WHERE source = ?", (source,))
-            else:
-                connection.execute("DELETE FROM chunks WHERE source = ? AND key != ?",
-                                   (source, keep_key))
+            ids = [row[0] for row in connection.execute(
+                f"SELECT id FROM chunks WHERE {chosen}", values)]
+            connection.executemany("INSERT OR IGNORE INTO pending VALUES (?)",
+                                   [(chunk_id,) for chunk_id in ids])
+            connection.execute(f"DELETE FROM chunks WHERE {chosen}", values)
+        self._sync(ids)
+
+    def _sync(self, ids: Sequence[str]) -> None:
+        """Make the postings of `ids` match their rows (none, for a deleted chunk), then
+        clear them from `pending`. Repeating it is harmless."""
+        if not ids:
+            return
+        connection = self._connections.get()
+        postings = [Posting(*row) for row in rows_in(
+            connection, "SELECT id, source, outlet, published, body FROM chunks "
+                        "WHERE id IN ({})", ids)]
+        self.postings.replace(ids, postings)
+        with transaction(connection):
+            execute_in(connection, "DELETE FROM pending WHERE id IN ({})", ids)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -184,40 +246,26 @@ class LexicalIndex:
         if not query_terms or k < 1:
             return []
         connection = self._connection()
-        with transaction(connection, write=False):  # one snapshot for all three reads
+        ids, frequency = self.postings.search(list(dict.fromkeys(query_terms)),
+                                              max(CANDIDATES, 5 * k), as_of, sources, outlets)
+        if not ids:
+            return []
+        with transaction(connection, write=False):  # one snapshot for both reads
             chunks, total_terms = connection.execute(
                 "SELECT chunks, terms FROM totals").fetchone()
-            unique = sorted(set(query_terms))
-            frequency = dict(connection.execute(
-                "SELECT term, doc FROM vocabulary WHERE term IN "
-                f"({','.join('?' * len(unique))})", unique).fetchall())
-            common = max(COMMON * chunks, COMMON_FLOOR)
-            matching = [t for t in unique if frequency.get(t, 0) <= common] or unique
-            clauses, values = ["postings MATCH ?"], [match_expression(matching)]
-            if as_of is not None:
-                clauses.append("c.published IS NOT NULL AND c.published <= ?")
-                values.append(as_of.isoformat())
-            for column, allowed in (("source", sources), ("outlet", outlets)):
-                if allowed:
-                    clauses.append(f"c.{column} IN ({','.join('?' * len(allowed))})")
-                    values.extend(allowed)
-            rows = connection.execute(
-                f"SELECT {COLUMNS}, c.body, c.length FROM postings "
-                "JOIN chunks c ON c.n = postings.rowid "
-                f"WHERE {' AND '.join(clauses)} ORDER BY bm25(postings) LIMIT ?",
-                (*values, max(CANDIDATES, 5 * k))).fetchall()
-        if not rows:
-            return []
+            rows = list(rows_in(connection, f"SELECT c.id, {COLUMNS}, c.body, c.length "
+                                            "FROM chunks c WHERE c.id IN ({})", ids))
         average = total_terms / max(chunks, 1)
-        idf = {t: math.log(1 + (chunks - frequency.get(t, 0) + 0.5) /
-                           (frequency.get(t, 0) + 0.5)) for t in unique}
+        idf = {t: math.log(1 + max(chunks - n + 0.5, 0.5) / (n + 0.5))
+               for t, n in frequency.items()}
+        rank = {chunk_id: n for n, chunk_id in enumerate(ids)}
         scored = []
-        for row in rows:
+        for row in sorted(rows, key=lambda row: rank[row[0]]):
             counts = Counter(row[-2].split())
             norm = K1 * (1 - B + B * row[-1] / average)
             score = sum(idf[t] * counts[t] * (K1 + 1) / (counts[t] + norm)
                         for t in query_terms if counts[t])
-            scored.append((StoredChunk(*row[:-2]), score))
+            scored.append((StoredChunk(*row[1:-2]), score))
         scored.sort(key=lambda pair: -pair[1])
         return scored[:k]
 

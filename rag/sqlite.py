@@ -72,3 +72,9 @@ def rows_in(connection: sqlite3.Connection, query: str, values: Iterable[str]
     for offset in range(0, len(names), BATCH):
         batch = names[offset : offset + BATCH]
         yield from connection.execute(query.format(",".join("?" * len(batch))), batch)
+
+
+def execute_in(connection: sqlite3.Connection, statement: str, values: Iterable[str]) -> None:
+    """Run `statement`, whose `{}` is filled with placeholders for `values`, in batches."""
+    for _ in rows_in(connection, statement, values):
+        pass

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import shutil
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -13,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from rag.knowledge_base import KnowledgeBase
-from rag.lexical import Holding, LexicalIndex, match_expression
+from rag.lexical import Holding, LexicalIndex
+from rag.postings import Postings
 from rag.records import StoredChunk
 from rag.settings import Settings
 from rag.terms import terms
@@ -30,11 +33,6 @@ def article(folder: Path, name: str, day: str, outlet: str, text: str) -> Path:
     path = folder / name
     path.write_text(f"Title: {name}\nDate: {day}\nSource: {outlet}\n\n{text}\n", encoding="utf-8")
     return path
-
-
-def test_match_expression_quotes_each_term_once() -> None:
-    assert match_expression(terms("Has the council resumed the council's talks?")) == \
-        '"council" OR "resum" OR "talk"'
 
 
 def test_scores_are_lucene_bm25(tmp_path: Path) -> None:
@@ -143,8 +141,8 @@ def test_a_store_without_an_index_is_indexed_once(make_settings: Callable[..., S
                                                   seeds: Path) -> None:
     settings = make_settings()
     KnowledgeBase(settings).ingest([seeds])
-    for path in settings.data_dir.glob("lexical-*"):
-        path.unlink()  # a store built before the lexical index existed
+    for path in settings.data_dir.glob("lexical-*"):  # a store built before the index
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
     kb = KnowledgeBase(settings)
     hits = kb.lexical.search("joint operations resumed", 3)
     assert hits and kb.lexical.count() == kb.store.count()
@@ -243,17 +241,42 @@ def test_writes_during_filtered_searches_never_fail(kb: KnowledgeBase, tmp_path:
     assert not wrong, wrong[:5]
 
 
-def test_common_terms_score_but_do_not_select(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """In a large archive, a candidate must hold one of the question's less common terms;
-    the common ones still add to its score."""
-    import rag.lexical
+def test_killed_between_rows_and_postings_is_repaired_by_the_next_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows committed, postings not yet written (or not yet deleted): the next process to
+    open the index brings the postings in line with the rows."""
+    path = tmp_path / "lexical.sqlite3"
+    index = LexicalIndex(path)
+    index.add([chunk("old", "The old ferry timetable.")])
 
-    monkeypatch.setattr(rag.lexical, "COMMON_FLOOR", 0)
-    index = LexicalIndex(tmp_path / "lexical.sqlite3")
-    index.add([chunk(f"filler{n}", "The market rose.") for n in range(40)] +
-              [chunk("both", "Kestrel market news."), chunk("rare", "Kestrel sighted.")])
-    found = [c.source for c, _ in index.search("Kestrel market", 10)]
-    assert found == ["both", "rare"]  # "market" is in 41 of 42 chunks: it only scores
-    monkeypatch.setattr(rag.lexical, "COMMON_FLOOR", 1000)  # a small archive matches all
-    assert len(index.search("Kestrel market", 50)) == 42
+    def killed(self: Postings, ids: object, postings: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Postings, "replace", killed)
+        with pytest.raises(KeyboardInterrupt):
+            index.add([chunk("new", "The volcano erupted overnight.")])
+        with pytest.raises(KeyboardInterrupt):
+            index.delete_source("old")
+    assert index.search("volcano", 5) == []  # this process's postings lag its rows
+    assert [c.source for c, _ in index.search("ferry", 5)] == []  # row gone, posting kept
+    reopened = LexicalIndex(path)
+    assert [c.source for c, _ in reopened.search("volcano", 5)] == ["new"]
+    assert reopened.postings.search(terms("ferry"), 5)[0] == []  # the deletion finished
+    assert reopened.count() == 1
+
+
+def test_a_file_from_before_the_postings_gets_them_once(tmp_path: Path) -> None:
+    """An index file written when FTS5 held the postings: tantivy postings are built from
+    its rows on first use, and the old tables go."""
+    path = tmp_path / "lexical.sqlite3"
+    LexicalIndex(path).add([chunk("a", "The harbour flooded."), chunk("b", "Storm warning.")])
+    shutil.rmtree(path.with_suffix(".postings"))
+    with sqlite3.connect(path) as connection:
+        connection.execute("DELETE FROM facts WHERE name = 'postings'")
+        connection.execute("CREATE VIRTUAL TABLE postings USING fts5 (body)")
+    index = LexicalIndex(path)
+    assert [c.source for c, _ in index.search("harbour", 5)] == ["a"]
+    with sqlite3.connect(path) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    assert "postings" not in tables
