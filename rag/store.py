@@ -168,20 +168,28 @@ class ChunkStore:
                  for metadata, text in zip(page["metadatas"], page["documents"], strict=True)]
         return sorted(found, key=lambda c: (c.source, c.chunk))
 
-    def query(self, vector: list[float], k: int, where: dict[str, Any] | None = None
-              ) -> list[Hit]:
+    def nearest(self, vector: list[float], k: int, where: dict[str, Any] | None = None
+                ) -> list[tuple[str, float]]:
+        """Ids of the `k` chunks nearest `vector` (of those `where` admits), with their
+        similarity, nearest first."""
         collection = self.collection()
         if collection is None or k < 1:
             return []
         result = collection.query(query_embeddings=[vector], n_results=k, where=where,
-                                  include=["metadatas", "documents", "distances"])
-        # A chunk deleted by another process while Chroma answers comes back without its
-        # metadata and text: it is gone, so it is no hit.
-        return [Hit(StoredChunk.from_chroma(metadata, text), 1.0 - float(distance))
-                for metadata, text, distance in zip(result["metadatas"][0],
-                                                    result["documents"][0],
-                                                    result["distances"][0], strict=True)
-                if metadata is not None and text is not None]
+                                  include=["distances"])
+        return [(chunk_id, 1.0 - float(distance))
+                for chunk_id, distance in zip(result["ids"][0], result["distances"][0],
+                                              strict=True)]
+
+    def query(self, vector: list[float], k: int, where: dict[str, Any] | None = None
+              ) -> list[Hit]:
+        """The `k` chunks nearest `vector`, read from the lexical index's rows: Chroma only
+        ranks (fetching its own copies of metadata and text cost 11 ms of 16 for 40 hits,
+        and 224 ms of 236 for 1,000). A chunk whose row is gone (deleted by another process
+        meanwhile) is no hit."""
+        nearest = self.nearest(vector, k, where)
+        rows = self.lexical().chunks([chunk_id for chunk_id, _ in nearest])
+        return [Hit(rows[chunk_id], score) for chunk_id, score in nearest if chunk_id in rows]
 
     # -- writing -----------------------------------------------------------------------------
 

@@ -1,8 +1,15 @@
-"""The question-reading helpers of hybrid retrieval: outlets, periods, topic, fusion."""
+"""Hybrid retrieval: reading the question (outlets, periods, topic), fusion, outlet rankings."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+import rag.retrieval
+from rag.knowledge_base import KnowledgeBase
 from rag.retrieval import fuse, mentioned_outlets, mentioned_periods, outlet_aliases, topic_query
+from rag.store import ChunkStore
 
 OUTLETS = ["The Verge", "Fortune", "SpaceWar.com (AFP)", "Cnbc | World Business News Leader"]
 
@@ -54,3 +61,36 @@ def test_questions_about_what_sources_said() -> None:
     assert asks_about_sources("Did The Verge say FTX grew too fast?", OUTLETS)
     assert asks_about_sources("According to the article, who won?", OUTLETS)
     assert not asks_about_sources("Have joint operations resumed?", OUTLETS)
+
+
+def test_a_large_outlet_is_found_among_the_nearest_of_all(
+        kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above FILTERED_MAX chunks, an outlet's dense ranking is read from a wide unfiltered
+    query (Chroma's metadata filter costs time in proportion to the archive), kept to
+    that outlet's chunks."""
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for n in range(8):
+        outlet = "Harbour Wire" if n % 2 else "Daily Post"
+        (folder / f"a{n}.txt").write_text(
+            f"Title: Ferry report {n}\nDate: 2021-03-0{n + 1}\nSource: {outlet}\n\n"
+            f"The ferry timetable changed on day {n}, the harbour office said.\n",
+            encoding="utf-8")
+    kb.ingest([folder])
+    queries: list[tuple[int, object]] = []
+    nearest = ChunkStore.nearest
+
+    def recorded(self: ChunkStore, vector: list[float], k: int, where: object = None) -> object:
+        queries.append((k, where))
+        return nearest(self, vector, k, where)
+
+    monkeypatch.setattr(ChunkStore, "nearest", recorded)
+    monkeypatch.setattr(rag.retrieval, "FILTERED_MAX", 0)
+    hits = kb.search("What did Harbour Wire report about the ferry timetable?", 3)
+    assert queries and all(where is None for _, where in queries)
+    assert max(k for k, _ in queries) > kb.settings.retrieval.candidates
+    assert {hit.chunk.outlet for hit in hits} == {"Harbour Wire"}
+    queries.clear()
+    monkeypatch.setattr(rag.retrieval, "FILTERED_MAX", 20_000)  # a small outlet: filtered
+    kb.search("What did Harbour Wire report about the ferry timetable?", 3)
+    assert {"outlet": {"$in": ["Harbour Wire"]}} in [where for _, where in queries]
