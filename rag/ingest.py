@@ -67,6 +67,7 @@ class _Pending:
     key: str
     chunks: list[StoredChunk]
     replaces: bool
+    stale: bool  # the store or the lexical index may hold chunks of it under another key
     text: str  # the article's body, for recognising copies of it
 
 
@@ -121,7 +122,7 @@ class Ingestor:
         """Ingest files under the source names they come with."""
         report = report or IngestReport()
         existing = self.store.sources(None if prune else [f.source for f in files])
-        indexed = self.store.lexical().holdings(existing)
+        indexed = self.store.lexical().holdings(existing.keys() | {f.source for f in files})
         signed = self.store.copies.keys([f.source for f in files])
         seen: dict[str, Path] = {}
         pending: list[_Pending] = []
@@ -189,7 +190,8 @@ class Ingestor:
             for piece in pieces
         ]
         replaces = record is not None and bool(record.keys - {key})
-        return _Pending(item, key, chunks, replaces, article.body_text)
+        stale = record is not None or item.source in indexed
+        return _Pending(item, key, chunks, replaces, stale, article.body_text)
 
     def _flush(self, pending: list[_Pending], report: IngestReport) -> None:
         if not pending:
@@ -198,7 +200,8 @@ class Ingestor:
         vectors = self.embedder.embed_documents([embedding_input(c.title, c.text) for c in chunks])
         self.store.write(chunks, vectors)
         for item in pending:
-            self.store.delete_source(item.source.source, keep_key=item.key)
+            if item.stale:
+                self.store.delete_source(item.source.source, keep_key=item.key)
             self.store.copies.add(item.source.source, item.key, item.text)
             report.chunks_added += len(item.chunks)
             if item.replaces:

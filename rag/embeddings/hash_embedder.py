@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -38,10 +39,16 @@ class HashEmbedder(Embedder):
         features = words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
         vector = [0.0] * self.dim
         for feature in features:
-            digest = hashlib.blake2b(feature.encode("utf-8"), digest_size=8).digest()
-            bucket = int.from_bytes(digest[:7], "little") % self.dim
-            vector[bucket] += 1.0 if digest[7] & 1 else -1.0
+            bucket, sign = _bucket(feature, self.dim)
+            vector[bucket] += sign
         norm = math.sqrt(sum(value * value for value in vector))
         if norm == 0.0:
             vector[0], norm = 1.0, 1.0
         return [value / norm for value in vector]
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _bucket(feature: str, dim: int) -> tuple[int, float]:
+    """The bucket and sign of one feature (cached: words and pairs recur across texts)."""
+    digest = hashlib.blake2b(feature.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest[:7], "little") % dim, 1.0 if digest[7] & 1 else -1.0
