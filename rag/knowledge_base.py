@@ -9,11 +9,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
-from rag.answer import Answer, AnswerChain
 from rag.articles import parse_article_bytes
 from rag.embeddings import Embedder, make_embedder
 from rag.embeddings.cached import CachedEmbedder
@@ -28,9 +27,12 @@ from rag.records import Hit, SourceRecord
 from rag.retrieval import HybridRetriever
 from rag.settings import Settings
 from rag.store import ChunkStore
-from rag.summarize import Summarizer, Summary
 from rag.uploads import check_article, safe_filename, write_atomically
 from rag.webpage import Snapshot, snapshot, source_name
+
+if TYPE_CHECKING:  # imported where used: `rag search` and ingest never load the answer chain
+    from rag.answer import Answer, AnswerChain
+    from rag.summarize import Summarizer, Summary
 
 
 @dataclass(frozen=True)
@@ -85,10 +87,14 @@ class KnowledgeBase:
 
     @cached_property
     def answers(self) -> AnswerChain:
+        from rag.answer import AnswerChain
+
         return AnswerChain(self.settings, self.retriever, self.sentence_embedder, self.llm)
 
     @cached_property
     def summaries(self) -> Summarizer:
+        from rag.summarize import Summarizer
+
         return Summarizer(self.settings, self.store, self.retriever, self.sentence_embedder,
                           self.llm)
 
