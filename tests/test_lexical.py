@@ -280,3 +280,22 @@ def test_a_file_from_before_the_postings_gets_them_once(tmp_path: Path) -> None:
     with sqlite3.connect(path) as connection:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     assert "postings" not in tables
+
+
+def test_two_processes_writing_at_once_take_turns(tmp_path: Path) -> None:
+    """Each write waits for the other process's postings writer (tantivy's lock file)."""
+    path = tmp_path / "lexical.sqlite3"
+    index = LexicalIndex(path)
+    index.add([chunk("start", "Placeholder text.")])
+    script = ("import sys; from pathlib import Path; from rag.lexical import LexicalIndex\n"
+              "from tests.test_lexical import chunk\n"
+              "index = LexicalIndex(Path(sys.argv[1]))\n"
+              "for n in range(30):\n"
+              "    index.add([chunk(f'other{n}', f'Kestrel report {n} from the other one.')])\n")
+    other = subprocess.Popen([sys.executable, "-c", script, str(path)],
+                             cwd=Path(__file__).parents[1])
+    for n in range(30):
+        index.add([chunk(f"mine{n}", f"Kestrel report {n} from this one.")])
+    assert other.wait(timeout=120) == 0
+    found = {c.source for c, _ in index.search("kestrel report", 100)}
+    assert len(found) == 60 and index.count() == 61
