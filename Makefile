@@ -4,15 +4,33 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test lint bench-ingest bench-retrieval bench-answer bench-api bench-verifier \
+.PHONY: install llama-native run test lint bench-ingest bench-retrieval bench-answer bench-api bench-verifier \
 	bench-disagreement bench-scale bench-copies bench-fetch
+
+# When no llama-cpp-python wheel is found, pip builds it for this CPU (-march=native). On
+# x86 without AMX: its tile instructions fault on VMs whose CPUs report them (seen on the
+# 2-core reference machine, a Firecracker guest: the first prompt crashed in ldtilecfg).
+# Override for bare metal with AMX, or for another target: make install LLAMA_CMAKE_ARGS=...
+ifeq ($(shell uname -m),x86_64)
+NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=ON "-DCMAKE_C_FLAGS=$(NO_AMX)" "-DCMAKE_CXX_FLAGS=$(NO_AMX)"
+else
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=ON
+endif
+LLAMA_CPP := llama-cpp-python==$(shell sed -n 's/^ *"llama-cpp-python==\([0-9.]*\)".*/\1/p' pyproject.toml)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --disable-pip-version-check -e '.[dev]'
+	CMAKE_ARGS='$(LLAMA_CMAKE_ARGS)' $(BIN)/pip install --disable-pip-version-check -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)
+
+# Rebuild llama-cpp-python from source for this CPU even where a prebuilt wheel was found
+# (a portable AVX2 wheel reads prompts at 32 tokens/s per core here; this build at 50).
+llama-native: install
+	CMAKE_ARGS='$(LLAMA_CMAKE_ARGS)' $(BIN)/pip install --disable-pip-version-check \
+	  --force-reinstall --no-deps --no-cache-dir --no-binary llama-cpp-python '$(LLAMA_CPP)'
 
 run: install
 	$(BIN)/rag serve --ingest seeds --host 127.0.0.1 --port 8000

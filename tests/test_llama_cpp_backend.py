@@ -32,3 +32,17 @@ def test_only_greedy_grammar_calls_without_penalties_use_the_shortlist() -> None
     assert llama._init_sampler(**plain, grammar=None) == "llama-cpp chain"
     for changed in ({"temp": 0.8}, {"repeat_penalty": 1.1}, {"logits_processor": [print]}):
         assert llama._init_sampler(**(plain | changed), grammar="g") == "llama-cpp chain"
+
+
+def test_a_library_built_without_the_cpus_simd_is_named() -> None:
+    from rag.llm.llama_cpp_llm import missing_cpu_features
+
+    cpu = {"sse3", "avx2", "avx512f", "avx512_vnni", "amx_int8"}
+    portable = "CPU : SSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | OPENMP = 1 | "
+    native = ("CPU : SSE3 = 1 | AVX2 = 1 | AVX512 = 1 | AVX512_VBMI = 1 | "
+              "AVX512_VNNI = 1 | OPENMP = 1 | ")
+    assert missing_cpu_features(cpu, portable) == ["AVX512", "AVX512_VNNI"]
+    assert missing_cpu_features(cpu, native) == []
+    assert missing_cpu_features({"sse3", "avx2"}, portable) == []
+    assert missing_cpu_features(cpu, portable.replace("AVX2 = 1", "AVX2 = 0")) == [
+        "AVX2", "AVX512", "AVX512_VNNI"]
