@@ -174,10 +174,13 @@ class LexicalIndex:
             found.update((row[0], StoredChunk(*row[1:])) for row in rows)
         return found
 
-    def outlet_chunks(self, outlets: Sequence[str]) -> int:
-        """How many chunks the given outlets hold between them."""
-        return sum(row[0] for row in rows_in(
-            self._connection(), "SELECT chunks FROM outlets WHERE outlet IN ({})", outlets))
+    def admitted(self, limit: int, as_of: date | None = None,
+                 sources: Sequence[str] | None = None, outlets: Sequence[str] | None = None
+                 ) -> tuple[int, list[str]]:
+        """How many chunks the filters admit (as in `search`), and their ids when that is
+        at most `limit` (else no ids)."""
+        self._connection()  # brings the postings in line with the rows
+        return self.postings.admitted(limit, as_of, sources, outlets)
 
     def outlets(self) -> list[str]:
         """The outlet names of the stored chunks, sorted."""

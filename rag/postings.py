@@ -127,18 +127,41 @@ class Postings:
         query = tantivy.Query.boolean_query(
             [(tantivy.Occur.Should, tantivy.Query.term_query(schema, "body", term))
              for term in query_terms])
-        filters = []
-        if as_of is not None:
-            filters.append(tantivy.Query.range_query(
-                schema, "day", tantivy.FieldType.Integer, 1, day_number(as_of.isoformat())))
-        for field, allowed in (("source", sources), ("outlet", outlets)):
-            if allowed:
-                filters.append(tantivy.Query.term_set_query(schema, field, list(allowed)))
-        if filters:
-            query = tantivy.Query.boolean_query(
-                [(tantivy.Occur.Must, query)] +
-                [(tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters])
+        if filters := _filters(schema, as_of, sources, outlets):
+            query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query)] + filters)
         searcher = index.searcher()
         hits = searcher.search(query, limit, count=False).hits
         frequency = {term: searcher.doc_freq("body", term) for term in set(query_terms)}
         return [searcher.doc(address)["id"][0] for _, address in hits], frequency
+
+    def admitted(self, limit: int, as_of: date | None = None,
+                 sources: Sequence[str] | None = None, outlets: Sequence[str] | None = None
+                 ) -> tuple[int, list[str]]:
+        """How many chunks the filters admit, and their ids when that is at most `limit`
+        (else no ids)."""
+        index = self._open()
+        index.reload()
+        filters = _filters(index.schema, as_of, sources, outlets)
+        query = (tantivy.Query.boolean_query(filters) if filters
+                 else tantivy.Query.all_query())
+        searcher = index.searcher()
+        held = searcher.search(query, 1, count=True).count or 0
+        if held == 0 or held > limit:
+            return held, []
+        hits = searcher.search(query, held).hits
+        return held, [searcher.doc(address)["id"][0] for _, address in hits]
+
+
+def _filters(schema: tantivy.Schema, as_of: date | None, sources: Sequence[str] | None,
+             outlets: Sequence[str] | None) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+    """Clauses that admit dated chunks published on or before `as_of`, and chunks of
+    `sources` and of `outlets` (each when given and not empty); they add nothing to a
+    score."""
+    filters = []
+    if as_of is not None:
+        filters.append(tantivy.Query.range_query(
+            schema, "day", tantivy.FieldType.Integer, 1, day_number(as_of.isoformat())))
+    for field, allowed in (("source", sources), ("outlet", outlets)):
+        if allowed:
+            filters.append(tantivy.Query.term_set_query(schema, field, list(allowed)))
+    return [(tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters]

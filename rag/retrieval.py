@@ -27,6 +27,7 @@ from typing import Any
 from rag.dates import MONTHS, find_date
 from rag.embeddings import Embedder
 from rag.lexical import LexicalIndex
+from rag.postings import day_number
 from rag.records import Hit, StoredChunk
 from rag.settings import RetrievalSettings
 from rag.store import ChunkStore
@@ -34,10 +35,12 @@ from rag.timewords import period, wants_latest
 
 RRF_K = 60
 # Chroma filters by metadata before its graph search, at a cost that grows with the archive
-# (130 ms for an outlet's 10k chunks in a 100k archive). Outlets holding more chunks than
-# this are found among the nearest chunks of the whole archive instead, read wide enough to
-# hold about twice the candidates wanted (at most WIDE chunks).
-FILTERED_MAX, WIDE = 20_000, 1_000
+# (at a million chunks: 1 s for three sources, 3-11 s for an as-of date), so its filter
+# serves archives of at most FILTERED_MAX chunks. Beyond that, a filter that admits at most
+# EXACT_MAX chunks has their vectors compared directly (1,000 read in about 60 ms), and one
+# that admits more has them kept from the nearest chunks of the whole archive, read wide
+# enough to hold about twice the candidates wanted (at most WIDE chunks).
+FILTERED_MAX, EXACT_MAX, WIDE = 20_000, 2_000, 1_000
 _MONTH_YEAR = re.compile(r"\b(" + "|".join(sorted(MONTHS, key=len, reverse=True)) +
                          r")\.?\s+(?:of\s+)?((?:19|20)\d\d)\b", re.I)
 
@@ -119,27 +122,13 @@ class HybridRetriever:
         if not question.strip() or self.lexical.count() == 0:
             return []
         n = self.settings.candidates
-        where = _where(as_of, sources)
 
         found: dict[str, StoredChunk] = {}
 
-        def dense(filter_: dict[str, Any] | None) -> list[str]:
-            hits = self.store.query(vector, n, filter_)
-            for hit in hits:
-                found[hit.chunk.id] = hit.chunk
-            return [hit.chunk.id for hit in hits]
-
-        def dense_in(outlets: list[str]) -> list[str]:
-            outlet_filter = {"outlet": {"$in": outlets}}
-            held = self.lexical.outlet_chunks(outlets)
-            if where is not None or held <= FILTERED_MAX:
-                return dense(outlet_filter if where is None else {"$and": [where, outlet_filter]})
-            wide = min(WIDE, math.ceil(2 * n * self.lexical.count() / held))
-            nearest = [chunk_id for chunk_id, _ in self.store.nearest(vector, wide)]
-            rows = self.lexical.chunks(nearest, outlets)
-            kept = [chunk_id for chunk_id in nearest if chunk_id in rows][:n]
-            found.update((chunk_id, rows[chunk_id]) for chunk_id in kept)
-            return kept
+        def dense(outlets: list[str] | None = None) -> list[str]:
+            chunks = self._dense(vector, n, as_of, sources, outlets)
+            found.update((chunk.id, chunk) for chunk in chunks)
+            return [chunk.id for chunk in chunks]
 
         def lexical(outlets: list[str] | None = None) -> list[str]:
             pairs = self.lexical.search(question, n, as_of, sources, outlets)
@@ -150,9 +139,9 @@ class HybridRetriever:
         outlets = mentioned_outlets(question, self.lexical.outlets())
         vector = self.embedder.embed_query(topic_query(question, outlets))
         dense_weight = self.settings.dense_weight
-        rankings = [(dense_weight, dense(where)), (1.0, lexical())]
+        rankings = [(dense_weight, dense()), (1.0, lexical())]
         if outlets:
-            rankings.append((dense_weight, dense_in(outlets)))
+            rankings.append((dense_weight, dense(outlets)))
             rankings.append((1.0, lexical(outlets)))
         fused = fuse(rankings)
         # Dates the question names, and its time words ("this week", "on Wednesday") read
@@ -189,7 +178,40 @@ class HybridRetriever:
         return chosen
 
 
-def _where(as_of: date | None, sources: Sequence[str] | None) -> dict[str, Any] | None:
+    def _dense(self, vector: list[float], n: int, as_of: date | None,
+               sources: Sequence[str] | None, outlets: Sequence[str] | None
+               ) -> list[StoredChunk]:
+        """The `n` chunks nearest `vector` among those the filters admit, nearest first."""
+        if as_of is None and not sources and not outlets:
+            return [hit.chunk for hit in self.store.query(vector, n)]
+        total = self.lexical.count()
+        if total <= FILTERED_MAX:
+            where = _where(as_of, sources, outlets)
+            return [hit.chunk for hit in self.store.query(vector, n, where)]
+        held, ids = self.lexical.admitted(EXACT_MAX, as_of, sources, outlets)
+        if held == 0:
+            return []
+        if held <= EXACT_MAX:
+            nearest = self.store.similar(vector, ids, n)
+        else:
+            nearest = self.store.nearest(vector, min(WIDE, math.ceil(2 * n * total / held)))
+        rows = self.lexical.chunks([chunk_id for chunk_id, _ in nearest])
+        kept = [rows[chunk_id] for chunk_id, _ in nearest
+                if chunk_id in rows and _admits(rows[chunk_id], as_of, sources, outlets)]
+        return kept[:n]
+
+
+def _admits(chunk: StoredChunk, as_of: date | None, sources: Sequence[str] | None,
+            outlets: Sequence[str] | None) -> bool:
+    """Whether the filters admit `chunk`, as the lexical index's `admitted` counts it."""
+    if as_of is not None and not 0 < day_number(chunk.published) <= day_number(
+            as_of.isoformat()):
+        return False
+    return (not sources or chunk.source in sources) and (not outlets or chunk.outlet in outlets)
+
+
+def _where(as_of: date | None, sources: Sequence[str] | None,
+           outlets: Sequence[str] | None = None) -> dict[str, Any] | None:
     clauses: list[dict[str, Any]] = []
     if as_of is not None:
         # Undated articles cannot be shown to precede `as_of`; they are left out.
@@ -197,6 +219,8 @@ def _where(as_of: date | None, sources: Sequence[str] | None) -> dict[str, Any] 
         clauses.append({"published_day": {"$gte": 1}})
     if sources:
         clauses.append({"source": {"$in": list(sources)}})
+    if outlets:
+        clauses.append({"outlet": {"$in": list(outlets)}})
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from urllib.parse import urlparse
 
+import numpy as np
+
 from rag.copies import CopyIndex
 from rag.embeddings import Embedder
 from rag.errors import BackendUnavailableError, EmbeddingMismatchError, StoreError
@@ -180,6 +182,23 @@ class ChunkStore:
         return [(chunk_id, 1.0 - float(distance))
                 for chunk_id, distance in zip(result["ids"][0], result["distances"][0],
                                               strict=True)]
+
+    def similar(self, vector: list[float], ids: Sequence[str], k: int
+                ) -> list[tuple[str, float]]:
+        """Of `ids`, the `k` chunks nearest `vector` with their similarity, nearest first:
+        their vectors compared one by one, with no graph search and no metadata filter."""
+        collection = self.collection()
+        if collection is None or k < 1 or not ids:
+            return []
+        found = collection.get(ids=list(ids), include=["embeddings"])
+        if not found["ids"]:
+            return []
+        matrix = np.asarray(found["embeddings"], dtype=np.float32)
+        query = np.asarray(vector, dtype=np.float32)
+        norms = np.linalg.norm(matrix, axis=1) * max(float(np.linalg.norm(query)), 1e-12)
+        similarity = matrix @ query / np.maximum(norms, 1e-12)
+        order = np.argsort(-similarity, kind="stable")[:k]
+        return [(found["ids"][i], float(similarity[i])) for i in order]
 
     def query(self, vector: list[float], k: int, where: dict[str, Any] | None = None
               ) -> list[Hit]:

@@ -63,12 +63,7 @@ def test_questions_about_what_sources_said() -> None:
     assert not asks_about_sources("Have joint operations resumed?", OUTLETS)
 
 
-def test_a_large_outlet_is_found_among_the_nearest_of_all(
-        kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Above FILTERED_MAX chunks, an outlet's dense ranking is read from a wide unfiltered
-    query (Chroma's metadata filter costs time in proportion to the archive), kept to
-    that outlet's chunks."""
-    folder = tmp_path / "news"
+def _ferry_reports(kb: KnowledgeBase, folder: Path) -> None:
     folder.mkdir()
     for n in range(8):
         outlet = "Harbour Wire" if n % 2 else "Daily Post"
@@ -77,20 +72,96 @@ def test_a_large_outlet_is_found_among_the_nearest_of_all(
             f"The ferry timetable changed on day {n}, the harbour office said.\n",
             encoding="utf-8")
     kb.ingest([folder])
-    queries: list[tuple[int, object]] = []
-    nearest = ChunkStore.nearest
 
-    def recorded(self: ChunkStore, vector: list[float], k: int, where: object = None) -> object:
-        queries.append((k, where))
+
+@pytest.fixture
+def chroma_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, object]]:
+    """Every vector query the store makes: graph searches (k, where) and direct comparisons."""
+    calls: list[tuple[str, int, object]] = []
+    nearest, similar = ChunkStore.nearest, ChunkStore.similar
+
+    def recorded_nearest(self: ChunkStore, vector: list[float], k: int,
+                         where: object = None) -> object:
+        calls.append(("graph", k, where))
         return nearest(self, vector, k, where)
 
-    monkeypatch.setattr(ChunkStore, "nearest", recorded)
+    def recorded_similar(self: ChunkStore, vector: list[float], ids: list[str],
+                         k: int) -> object:
+        calls.append(("direct", len(ids), None))
+        return similar(self, vector, ids, k)
+
+    monkeypatch.setattr(ChunkStore, "nearest", recorded_nearest)
+    monkeypatch.setattr(ChunkStore, "similar", recorded_similar)
+    return calls
+
+
+QUESTION = "What did Harbour Wire report about the ferry timetable?"
+
+
+def test_a_large_outlet_is_found_among_the_nearest_of_all(
+        kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        chroma_calls: list[tuple[str, int, object]]) -> None:
+    """In a large archive, an outlet holding many chunks has its dense ranking read from a
+    wide unfiltered query (Chroma's metadata filter costs time in proportion to the
+    archive), kept to that outlet's chunks."""
+    _ferry_reports(kb, tmp_path / "news")
     monkeypatch.setattr(rag.retrieval, "FILTERED_MAX", 0)
-    hits = kb.search("What did Harbour Wire report about the ferry timetable?", 3)
-    assert queries and all(where is None for _, where in queries)
-    assert max(k for k, _ in queries) > kb.settings.retrieval.candidates
+    monkeypatch.setattr(rag.retrieval, "EXACT_MAX", 0)
+    hits = kb.search(QUESTION, 3)
+    assert chroma_calls and all(kind == "graph" and where is None
+                                for kind, _, where in chroma_calls)
+    assert max(k for _, k, _ in chroma_calls) > kb.settings.retrieval.candidates
     assert {hit.chunk.outlet for hit in hits} == {"Harbour Wire"}
-    queries.clear()
-    monkeypatch.setattr(rag.retrieval, "FILTERED_MAX", 20_000)  # a small outlet: filtered
-    kb.search("What did Harbour Wire report about the ferry timetable?", 3)
-    assert {"outlet": {"$in": ["Harbour Wire"]}} in [where for _, where in queries]
+
+
+def test_a_small_outlet_in_a_large_archive_is_compared_directly(
+        kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        chroma_calls: list[tuple[str, int, object]]) -> None:
+    _ferry_reports(kb, tmp_path / "news")
+    monkeypatch.setattr(rag.retrieval, "FILTERED_MAX", 0)
+    hits = kb.search(QUESTION, 3)
+    assert ("direct", 4, None) in chroma_calls  # the outlet's four chunks
+    assert all(where is None for _, _, where in chroma_calls)
+    assert {hit.chunk.outlet for hit in hits} == {"Harbour Wire"}
+    assert [hit.chunk.outlet for hit in kb.search("ferry timetable", 8)].count(
+        "Daily Post") == 4  # the unfiltered ranking still sees every outlet
+
+
+def test_a_small_archive_uses_chromas_filter(
+        kb: KnowledgeBase, tmp_path: Path,
+        chroma_calls: list[tuple[str, int, object]]) -> None:
+    _ferry_reports(kb, tmp_path / "news")
+    kb.search(QUESTION, 3)
+    assert {"outlet": {"$in": ["Harbour Wire"]}} in [where for _, _, where in chroma_calls]
+
+
+@pytest.mark.parametrize("exact_max", [0, 2_000], ids=["wide", "direct"])
+def test_as_of_and_sources_in_a_large_archive_keep_to_what_they_admit(
+        kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        chroma_calls: list[tuple[str, int, object]], exact_max: int) -> None:
+    """Without Chroma's filter, the dense ranking admits what the filter admits: dated on
+    or before the as-of day (undated chunks left out), of the given sources."""
+    from datetime import date
+
+    folder = tmp_path / "news"
+    _ferry_reports(kb, folder)
+    (folder / "undated.txt").write_text(
+        "Title: Ferry report, undated\nSource: Daily Post\n\n"
+        "The ferry timetable changed again, the harbour office said.\n", encoding="utf-8")
+    kb.ingest([folder])
+    monkeypatch.setattr(rag.retrieval, "FILTERED_MAX", 0)
+    monkeypatch.setattr(rag.retrieval, "EXACT_MAX", exact_max)
+    dense = kb.retriever._dense  # the dense ranking alone, as the fusion receives it
+    vector = kb.embedder.embed_query("ferry timetable")
+
+    chunks = dense(vector, 40, date(2021, 3, 3), None, None)
+    assert sorted(chunk.published for chunk in chunks) == [
+        "2021-03-01", "2021-03-02", "2021-03-03"]
+    chunks = dense(vector, 40, None, ["a5.txt", "undated.txt"], None)
+    assert sorted(chunk.source for chunk in chunks) == ["a5.txt", "undated.txt"]
+    chunks = dense(vector, 40, date(2021, 3, 8), None, ["Daily Post"])
+    assert sorted(chunk.source for chunk in chunks) == ["a0.txt", "a2.txt", "a4.txt", "a6.txt"]
+    assert dense(vector, 40, date(2020, 1, 1), None, None) == []
+    assert all(where is None for _, _, where in chroma_calls)
+    kinds = {kind for kind, _, _ in chroma_calls}
+    assert kinds == ({"graph"} if exact_max == 0 else {"direct"})
