@@ -109,10 +109,12 @@ class CopyIndex:
 
     def _group_for(self, connection: sqlite3.Connection, hashes: np.ndarray) -> str | None:
         keys = bands(hashes)
+        # Each candidate once, before its signature is read: a story with hundreds of
+        # copies shares every band with each (joined first, 200 copies cost 200 ms a write).
         rows = connection.execute(
-            "SELECT DISTINCT s.source, s.grp, s.hashes FROM bands b "
-            "JOIN signatures s ON s.source = b.source "
-            f"WHERE b.band IN ({','.join('?' * len(keys))})", keys).fetchall()
+            "SELECT source, grp, hashes FROM signatures WHERE source IN "
+            f"(SELECT source FROM bands WHERE band IN ({','.join('?' * len(keys))}))",
+            keys).fetchall()
         best, group = self.threshold, None
         for _, candidate_group, blob in rows:
             score = similarity(hashes, np.frombuffer(blob, dtype=np.uint64))
