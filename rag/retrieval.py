@@ -177,7 +177,6 @@ class HybridRetriever:
                 break
         return chosen
 
-
     def _dense(self, vector: list[float], n: int, as_of: date | None,
                sources: Sequence[str] | None, outlets: Sequence[str] | None
                ) -> list[StoredChunk]:

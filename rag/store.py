@@ -195,7 +195,7 @@ class ChunkStore:
             return []
         matrix = np.asarray(found["embeddings"], dtype=np.float32)
         query = np.asarray(vector, dtype=np.float32)
-        norms = np.linalg.norm(matrix, axis=1) * max(float(np.linalg.norm(query)), 1e-12)
+        norms = np.linalg.norm(matrix, axis=1) * np.linalg.norm(query)
         similarity = matrix @ query / np.maximum(norms, 1e-12)
         order = np.argsort(-similarity, kind="stable")[:k]
         return [(found["ids"][i], float(similarity[i])) for i in order]
