@@ -124,8 +124,10 @@ class Ingestor:
         existing = self.store.sources(None if prune else [f.source for f in files])
         indexed = self.store.lexical().holdings(existing.keys() | {f.source for f in files})
         signed = self.store.copies.keys([f.source for f in files])
+        unsettled = self.store.lexical().unsettled(f.source for f in files)
         seen: dict[str, Path] = {}
         pending: list[_Pending] = []
+        checked: list[str] = []  # unsettled, yet found whole in Chroma and the index alike
         for item in tqdm(files, unit="file", disable=not progress, desc="ingest"):
             if item.source in seen:
                 report.failed.append({"path": str(item.path), "error": (
@@ -140,12 +142,15 @@ class Ingestor:
                 continue
             if prepared is None:
                 report.unchanged += 1
+                if item.source in unsettled:
+                    checked.append(item.source)
                 continue
             pending.append(prepared)
             if sum(len(p.chunks) for p in pending) >= self.settings.ingest.batch_chunks:
                 self._flush(pending, report)
                 pending = []
         self._flush(pending, report)
+        self.store.lexical().settle(None, checked)
         if prune:
             for source, record in existing.items():
                 if source not in seen and record.path and not Path(record.path).exists():
@@ -198,10 +203,12 @@ class Ingestor:
             return
         chunks = [chunk for item in pending for chunk in item.chunks]
         vectors = self.embedder.embed_documents([embedding_input(c.title, c.text) for c in chunks])
-        self.store.write(chunks, vectors)
+        with self.store.writing(item.source.source for item in pending):
+            self.store.write(chunks, vectors)
+            for item in pending:
+                if item.stale:
+                    self.store.delete_source(item.source.source, keep_key=item.key)
         for item in pending:
-            if item.stale:
-                self.store.delete_source(item.source.source, keep_key=item.key)
             self.store.copies.add(item.source.source, item.key, item.text)
             report.chunks_added += len(item.chunks)
             if item.replaces:

@@ -220,7 +220,7 @@ class KnowledgeBase:
                 for name in sorted(records)]
 
     def _record(self, source: str) -> SourceRecord:
-        record = self.store.sources().get(source)
+        record = self.store.sources([source]).get(source)
         if record is None:
             raise SourceNotFoundError(source)
         return record

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from datetime import date
 from pathlib import Path
 
 from rag.postings import Posting, Postings
-from rag.records import StoredChunk
+from rag.records import SourceRecord, StoredChunk, source_records
 from rag.sqlite import BATCH, Connections, execute_in, rows_in, transaction
 from rag.terms import terms
 
@@ -60,6 +61,10 @@ CREATE TABLE IF NOT EXISTS totals (one INTEGER PRIMARY KEY CHECK (one = 1),
 INSERT OR IGNORE INTO totals VALUES (1, 0, 0);
 CREATE TABLE IF NOT EXISTS outlets (outlet TEXT PRIMARY KEY, chunks INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS pending (id TEXT PRIMARY KEY);
+-- Sources being written to Chroma and this index (see `unsettle`).
+CREATE TABLE IF NOT EXISTS unsettled (n INTEGER PRIMARY KEY, token TEXT NOT NULL,
+                                      source TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS unsettled_source ON unsettled (source);
 -- Before the postings moved to tantivy: an FTS5 table kept in step by these triggers.
 DROP TRIGGER IF EXISTS chunks_added;
 DROP TRIGGER IF EXISTS chunks_removed;
@@ -158,6 +163,17 @@ class LexicalIndex:
             found[source] = (keys | {key}, total + n)
         return {source: Holding(frozenset(keys), n) for source, (keys, n) in found.items()}
 
+    def records(self, sources: Iterable[str] | None = None) -> dict[str, SourceRecord]:
+        """What the rows hold per source: of `sources`, or of every source."""
+        query = ("SELECT source, path, title, published, outlet, sha256, key, total, url, chunk "
+                 "FROM chunks")
+        connection = self._connection()
+        rows = connection.execute(query) if sources is None else \
+            rows_in(connection, query + " WHERE source IN ({})", sources)
+        names = ("source", "path", "title", "published", "outlet", "sha256", "key", "total",
+                 "url", "chunk")
+        return source_records(dict(zip(names, row, strict=True)) for row in rows)
+
     def chunks(self, ids: Sequence[str], outlets: Sequence[str] | None = None
                ) -> dict[str, StoredChunk]:
         """The stored chunks of `ids` (of `outlets` only, when given), by id."""
@@ -188,6 +204,46 @@ class LexicalIndex:
         return [row[0] for row in rows]
 
     # -- writing -----------------------------------------------------------------------------
+
+    def unsettle(self, sources: Iterable[str]) -> str:
+        """Mark `sources` as being written, before Chroma is touched; returns the token
+        that `settle` takes once Chroma and these rows hold the same chunks of them again.
+
+        A source with no mark holds the same chunks in both (every writer marks first),
+        so its record can be read from these rows; a process killed mid-write leaves
+        the mark, and the source's record is then read from Chroma.
+        """
+        token = uuid.uuid4().hex
+        connection = self._connection()
+        with transaction(connection):
+            connection.executemany("INSERT INTO unsettled (token, source) VALUES (?, ?)",
+                                   [(token, source) for source in dict.fromkeys(sources)])
+        return token
+
+    def settle(self, token: str | None, sources: Iterable[str]) -> None:
+        """Clear the marks of `token` on `sources`, and older marks on them: those left by
+        killed writes, which this write (having read those sources' records from Chroma)
+        has repaired. With no token, clear every mark on `sources` (found to hold the
+        same chunks in both). An older write of the same source still running in another
+        process loses its mark too; two processes writing one source at once is the one
+        case this does not cover."""
+        connection = self._connection()
+        with transaction(connection):
+            newest = connection.execute(
+                "SELECT max(n) FROM unsettled WHERE token = ?" if token else
+                "SELECT max(n) FROM unsettled", (token,) if token else ()).fetchone()[0]
+            if newest is not None:
+                for source in set(sources):
+                    connection.execute("DELETE FROM unsettled WHERE source = ? AND n <= ?",
+                                       (source, newest))
+
+    def unsettled(self, sources: Iterable[str] | None = None) -> set[str]:
+        """Those of `sources` (or of all) marked as being written."""
+        connection = self._connection()
+        if sources is None:
+            return {row[0] for row in connection.execute("SELECT source FROM unsettled")}
+        return {row[0] for row in rows_in(
+            connection, "SELECT DISTINCT source FROM unsettled WHERE source IN ({})", sources)}
 
     def add(self, chunks: Sequence[StoredChunk]) -> None:
         """Index chunks; a chunk already indexed (same id, so same text) is left as it is."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -71,6 +72,23 @@ class SourceRecord:
         return {"source": self.source, "title": self.title, "published": self.published,
                 "outlet": self.outlet, "chunks": self.chunks, "sha256": self.sha256,
                 "url": self.url, "copies": list(self.copies)}
+
+
+def source_records(chunks: Iterable[Mapping[str, Any]]) -> dict[str, SourceRecord]:
+    """Records per source from its chunks' metadata (as in `StoredChunk.metadata`): the
+    title and the rest come from the first chunk of the newest key."""
+    rows: dict[str, list[Mapping[str, Any]]] = {}
+    for metadata in chunks:
+        rows.setdefault(metadata["source"], []).append(metadata)
+    records = {}
+    for source, metas in rows.items():
+        newest = max(metas, key=lambda m: (m["chunk"] == 0, m["key"]))
+        records[source] = SourceRecord(
+            source=source, path=newest.get("path") or "", title=newest["title"],
+            published=newest.get("published"), outlet=newest.get("outlet"),
+            sha256=newest["sha256"], keys=frozenset(m["key"] for m in metas),
+            chunks=len(metas), expected=int(newest["total"]), url=newest.get("url"))
+    return records
 
 
 @dataclass(frozen=True)

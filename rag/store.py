@@ -2,15 +2,19 @@
 lexical index (SQLite under RAG_DATA_DIR), written together.
 
 New chunks go to Chroma first, then to the lexical index; deletions go the other
-way round. A process killed in between leaves a source whose two halves
-disagree, which `Ingestor` notices (`SourceRecord.complete` against the lexical
-`Holding`) and writes again.
+way round; so the index never holds a chunk that Chroma does not. Every write
+marks its sources as unsettled in the index before it touches Chroma and clears
+the mark when both hold the same chunks again, so a source's record (`sources`)
+is read from the index's rows unless it is marked: then a write was killed half
+way, and its record is read from Chroma, whose two halves `Ingestor` compares
+(`SourceRecord.complete` against the lexical `Holding`) before writing it again.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlparse
 
@@ -19,8 +23,8 @@ import numpy as np
 from rag.copies import CopyIndex
 from rag.embeddings import Embedder
 from rag.errors import BackendUnavailableError, EmbeddingMismatchError, StoreError
-from rag.lexical import LexicalIndex
-from rag.records import Hit, SourceRecord, StoredChunk
+from rag.lexical import Holding, LexicalIndex
+from rag.records import Hit, SourceRecord, StoredChunk, source_records
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -111,8 +115,25 @@ class ChunkStore:
                                           metadata, text in zip(page["metadatas"],
                                                                 page["documents"], strict=True)])
                 self._lexical_index.set_fact("filled", "yes")
+                self._lexical_index.set_fact("settled", "yes")
+            if self._lexical_index.fact("settled") is None:
+                self._mark_differences()
             self._lexical_checked = True
         return self._lexical_index
+
+    def _mark_differences(self) -> None:
+        """Once, for an index written before writes marked their sources: mark every
+        source whose chunks in Chroma and in the index differ (none, when they hold as
+        many chunks: the index never holds one Chroma does not)."""
+        index = self._lexical_index
+        collection = self.collection()
+        if collection is not None and collection.count() != index.count():
+            stored = self._records(collection, None)
+            held = index.holdings()
+            differ = [source for source, record in stored.items()
+                      if held.get(source) != Holding(record.keys, record.chunks)]
+            index.unsettle(differ + sorted(held.keys() - stored.keys()))
+        index.set_fact("settled", "yes")
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -132,33 +153,26 @@ class ChunkStore:
 
     def sources(self, names: Sequence[str] | None = None) -> dict[str, SourceRecord]:
         """Every source in the store (or those of `names`), aggregated from its chunks'
-        metadata in one pass."""
+        metadata: read from the lexical rows, or from Chroma for a source that a killed
+        write left unsettled (see the module's docstring)."""
         collection = self.collection()
         if collection is None:
             return {}
-        if names is not None:
-            records: dict[str, SourceRecord] = {}
-            for offset in range(0, len(names), READ_PAGE // 10):
-                batch = list(names[offset : offset + READ_PAGE // 10])
-                records.update(self._records(collection, {"source": {"$in": batch}}))
-            return records
-        return self._records(collection, None)
+        index = self.lexical()
+        unsettled = sorted(index.unsettled(names))
+        records = index.records(names)
+        for source in unsettled:
+            records.pop(source, None)
+        for offset in range(0, len(unsettled), READ_PAGE // 10):
+            batch = unsettled[offset : offset + READ_PAGE // 10]
+            records.update(self._records(collection, {"source": {"$in": batch}}))
+        return records
 
     def _records(self, collection: Any, where: dict[str, Any] | None
                  ) -> dict[str, SourceRecord]:
-        rows: dict[str, list[dict[str, Any]]] = {}
-        for page in self._pages(collection, ["metadatas"], where):
-            for metadata in page["metadatas"]:
-                rows.setdefault(metadata["source"], []).append(metadata)
-        records = {}
-        for source, metas in rows.items():
-            newest = max(metas, key=lambda m: (m["chunk"] == 0, m["key"]))
-            records[source] = SourceRecord(
-                source=source, path=newest.get("path", ""), title=newest["title"],
-                published=newest.get("published"), outlet=newest.get("outlet"),
-                sha256=newest["sha256"], keys=frozenset(m["key"] for m in metas),
-                chunks=len(metas), expected=int(newest["total"]), url=newest.get("url"))
-        return records
+        """Chroma's record of the sources `where` admits."""
+        return source_records(metadata for page in self._pages(collection, ["metadatas"], where)
+                              for metadata in page["metadatas"])
 
     def chunks(self, where: dict[str, Any] | None = None) -> list[StoredChunk]:
         """Stored chunks (optionally filtered), ordered by source and position."""
@@ -223,19 +237,29 @@ class ChunkStore:
                               metadatas=[c.metadata() for c in batch])
         self.lexical().add(chunks)
 
+    @contextmanager
+    def writing(self, sources: Iterable[str]) -> Iterator[None]:
+        """Around writes of `sources` to Chroma and the lexical index: they stay marked
+        unsettled unless the block finishes."""
+        names = list(sources)
+        token = self.lexical().unsettle(names)
+        yield
+        self.lexical().settle(token, names)
+
     def delete_source(self, source: str, keep_key: str | None = None) -> None:
         """Remove a source's chunks, or only those not built under `keep_key`."""
-        # The lexical index first: killed in between, the chunks are still listed (and a
-        # repeated delete or ingest finishes the job), never searchable yet unlisted.
-        self.lexical().delete_source(source, keep_key)
-        if keep_key is None:
-            self.copies.remove(source)
-        collection = self.collection()
-        if collection is not None:
-            where: dict[str, Any] = {"source": source}
-            if keep_key is not None:
-                where = {"$and": [{"source": source}, {"key": {"$ne": keep_key}}]}
-            collection.delete(where=where)
+        with self.writing([source]):
+            # The lexical index first: killed in between, the chunks are still listed (and
+            # a repeated delete or ingest finishes the job), never searchable yet unlisted.
+            self.lexical().delete_source(source, keep_key)
+            if keep_key is None:
+                self.copies.remove(source)
+            collection = self.collection()
+            if collection is not None:
+                where: dict[str, Any] = {"source": source}
+                if keep_key is not None:
+                    where = {"$and": [{"source": source}, {"key": {"$ne": keep_key}}]}
+                collection.delete(where=where)
 
     def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Re-embed every stored chunk with the configured embedder; return the chunk count.

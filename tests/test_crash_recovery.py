@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -62,9 +63,13 @@ def chunk_ids(data_dir: Path) -> list[str]:
 def assert_index_matches_store(data_dir: Path) -> None:
     """The lexical index holds exactly the chunks Chroma holds, source by source."""
     kb = KnowledgeBase(load_settings(environment(data_dir)))
-    expected = {source: Holding(record.keys, record.chunks)
-                for source, record in kb.store.sources().items()}
+    keys: dict[str, set[str]] = {}
+    for chunk in kb.store.chunks():  # read from Chroma
+        keys.setdefault(chunk.source, set()).add(chunk.key)
+    counts = Counter(chunk.source for chunk in kb.store.chunks())
+    expected = {source: Holding(frozenset(keys[source]), counts[source]) for source in keys}
     assert kb.lexical.holdings() == expected
+    assert kb.lexical.unsettled() == set()
 
 
 def finish(corpus: Path, data_dir: Path) -> None:

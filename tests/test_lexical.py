@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from rag.copies import CopyIndex
 from rag.knowledge_base import KnowledgeBase
 from rag.lexical import Holding, LexicalIndex
 from rag.postings import Postings
@@ -33,6 +34,16 @@ def article(folder: Path, name: str, day: str, outlet: str, text: str) -> Path:
     path = folder / name
     path.write_text(f"Title: {name}\nDate: {day}\nSource: {outlet}\n\n{text}\n", encoding="utf-8")
     return path
+
+
+def chroma_holdings(kb: KnowledgeBase) -> dict[str, Holding]:
+    """What Chroma itself holds per source (not the store's record, which reads the index)."""
+    keys: dict[str, set[str]] = {}
+    counts: dict[str, int] = {}
+    for stored in kb.store.chunks():
+        keys.setdefault(stored.source, set()).add(stored.key)
+        counts[stored.source] = counts.get(stored.source, 0) + 1
+    return {source: Holding(frozenset(keys[source]), counts[source]) for source in keys}
 
 
 def test_scores_are_lucene_bm25(tmp_path: Path) -> None:
@@ -171,14 +182,87 @@ def test_killed_between_store_and_index_write_is_repaired(
 
 
 def test_killed_between_index_and_store_delete_is_repaired(
-        make_settings: Callable[..., Settings], seeds: Path) -> None:
-    kb = KnowledgeBase(make_settings())
-    kb.ingest([seeds])
-    source = kb.documents()[0].source
-    kb.lexical.delete_source(source)  # the deletion got this far
+        make_settings: Callable[..., Settings], seeds: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = make_settings()
+    crashed = KnowledgeBase(settings)
+    crashed.ingest([seeds])
+    source = crashed.documents()[0].source
+
+    def killed(self: CopyIndex, source: str) -> None:
+        raise KeyboardInterrupt  # the process dies after the index let the chunks go
+
+    with monkeypatch.context() as patch:
+        patch.setattr(CopyIndex, "remove", killed)
+        with pytest.raises(KeyboardInterrupt):
+            crashed.delete(source)
+    kb = KnowledgeBase(settings)
+    assert source not in kb.lexical.holdings()
     assert source in {r.source for r in kb.documents()}  # still listed: a retry finishes it
     assert kb.ingest([seeds]).added == 1
-    assert kb.lexical.holdings()[source].chunks == kb.store.sources()[source].chunks
+    assert kb.lexical.holdings()[source] == chroma_holdings(kb)[source]
+    assert kb.ingest([seeds]).unchanged == 2
+
+
+def test_a_mid_write_mark_survives_a_write_of_other_sources(
+        make_settings: Callable[..., Settings], seeds: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A source left half-written stays marked while other sources come and go, so its
+    record is still read from Chroma when it is ingested again."""
+    settings = make_settings()
+    crashed = KnowledgeBase(settings)
+
+    def killed(self: LexicalIndex, chunks: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        crashed.store.lexical()
+        patch.setattr(LexicalIndex, "add", killed)
+        with pytest.raises(KeyboardInterrupt):
+            crashed.ingest([seeds])
+    kb = KnowledgeBase(settings)
+    marked = kb.lexical.unsettled()
+    assert len(marked) == 2
+    kb.ingest([article(tmp_path, "other.txt", "2021-02-01", "Wire", "The harbour council met.")])
+    assert kb.lexical.unsettled() == marked
+    assert {r.source for r in kb.documents()} >= marked  # listed from Chroma's record
+    assert kb.ingest([seeds]).added == 2
+    assert kb.lexical.unsettled() == set()
+    assert kb.lexical.holdings() == chroma_holdings(kb)
+
+
+def test_a_write_killed_after_both_halves_is_found_whole_and_settled(
+        make_settings: Callable[..., Settings], seeds: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = make_settings()
+    crashed = KnowledgeBase(settings)
+
+    def killed(self: LexicalIndex, token: object, sources: object) -> None:
+        raise KeyboardInterrupt  # both halves written, the mark not yet cleared
+
+    with monkeypatch.context() as patch:
+        patch.setattr(LexicalIndex, "settle", killed)
+        with pytest.raises(KeyboardInterrupt):
+            crashed.ingest([seeds])
+    kb = KnowledgeBase(settings)
+    assert len(kb.lexical.unsettled()) == 2
+    assert kb.ingest([seeds]).unchanged == 2
+    assert kb.lexical.unsettled() == set()
+
+
+def test_an_index_from_before_the_marks_marks_what_differs(
+        make_settings: Callable[..., Settings], seeds: Path) -> None:
+    settings = make_settings()
+    kb = KnowledgeBase(settings)
+    kb.ingest([seeds])
+    source = kb.documents()[0].source
+    kb.lexical.delete_source(source)  # an older version's delete, killed half way
+    with sqlite3.connect(kb.lexical.path) as connection:
+        connection.execute("DELETE FROM facts WHERE name = 'settled'")
+    fresh = KnowledgeBase(settings)
+    assert fresh.lexical.unsettled() == {source}
+    assert fresh.ingest([seeds]).added == 1
+    assert fresh.lexical.holdings() == chroma_holdings(fresh)
 
 
 def test_prune_drops_chunks_only_the_index_holds(kb: KnowledgeBase, seeds: Path) -> None:
