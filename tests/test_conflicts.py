@@ -1,3 +1,4 @@
+from dataclasses import replace
 
 from rag.conflicts import NOTE_START, Claim, find_conflicts, of_claims
 from tests.test_citations import passage
@@ -16,8 +17,17 @@ def test_denial_then_confirmation_is_an_update_with_the_newer_side_last() -> Non
     assert [(c["source"], c["published"], c["quote"]) for c in data["claims"]] == [
         ("old.txt", "2020-01-16", DENIAL), ("new.txt", "2020-01-30", RESUMED)]
     note = conflict.note()
-    assert f'on 2020-01-16, T reported "{DENIAL}" [1]' in note
+    assert f'on 2020-01-16, an article titled "T" reported "{DENIAL}" [1]' in note
     assert "The 2020-01-30 report is the most recent." in note
+
+
+def test_a_side_is_named_by_its_outlet_and_else_as_a_titled_article() -> None:
+    older = passage(1, DENIAL, "old.txt", "2020-01-16")
+    older = replace(older, chunk=replace(older.chunk, outlet="SpaceWar.com (AFP)"))
+    newer = passage(2, RESUMED, "new.txt", "2020-01-30")
+    note = of_claims([Claim(older), Claim(newer)]).note()
+    assert f'on 2020-01-16, SpaceWar.com (AFP) reported "{DENIAL}" [1]' in note
+    assert f'on 2020-01-30, an article titled "T" reported "{RESUMED}" [2]' in note
 
 
 def test_undated_values_are_a_contradiction_with_no_newest() -> None:
