@@ -298,8 +298,8 @@ class AnswerChain:
                     break
         if not verdict.entailed:
             first, verdict = self._per_source(first, verdict, step)
-        log.debug("draft %r %s [%s]: %s", draft.answer, draft.form,
-                  ",".join(map(str, draft.sources)), verdict.reason)
+        log.debug("answer %r %s [%s]: %s", first.answer, first.form,
+                  ",".join(map(str, first.sources)), verdict.reason)
         return replace(step, draft=first, verdict=verdict,
                        verify_ms=(time.perf_counter() - started) * 1000)
 
