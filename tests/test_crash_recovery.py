@@ -7,14 +7,13 @@ import os
 import signal
 import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from rag.knowledge_base import KnowledgeBase
-from rag.lexical import Holding
 from rag.settings import load_settings
+from tests.test_lexical import chroma_holdings
 
 ARTICLES = 60
 
@@ -63,12 +62,7 @@ def chunk_ids(data_dir: Path) -> list[str]:
 def assert_index_matches_store(data_dir: Path) -> None:
     """The lexical index holds exactly the chunks Chroma holds, source by source."""
     kb = KnowledgeBase(load_settings(environment(data_dir)))
-    keys: dict[str, set[str]] = {}
-    for chunk in kb.store.chunks():  # read from Chroma
-        keys.setdefault(chunk.source, set()).add(chunk.key)
-    counts = Counter(chunk.source for chunk in kb.store.chunks())
-    expected = {source: Holding(frozenset(keys[source]), counts[source]) for source in keys}
-    assert kb.lexical.holdings() == expected
+    assert kb.lexical.holdings() == chroma_holdings(kb)
     assert kb.lexical.unsettled() == set()
 
 
