@@ -37,7 +37,7 @@ from rag.retrieval import HybridRetriever, asks_about_sources
 from rag.settings import Settings
 from rag.terms import has_negation, terms
 from rag.timewords import asks_latest_report
-from rag.values import restates, rivals, same_value
+from rag.values import counterparts, restates, rivals, same_value
 from rag.verify import ClaimVerifier, Evidence, Verdict, denies, make_verifier
 
 log = logging.getLogger(__name__)
@@ -381,22 +381,24 @@ class AnswerChain:
         by_n = step.by_number
         q = step.question.text
         verdict = step.verdict
+        log.debug("passages: %s", "; ".join(f"[{p.n}] {p.source} {p.relevance:.2f}"
+                                            for p in step.passages))
         if draft.form == "yes_no" and draft.answer == "yes" and (
                 verdict.confidence or 1.0) < self.rival_threshold:
             draft = self._denied_in_same_article(draft, step)
             if draft.answer == "no":
                 verdict = Verdict(True, DENIED, 1.0)
         sides = [Claim(by_n[draft.sources[0]], draft.answer)]
-        stating = next((by_n[n].text for n in draft.sources if draft.answer in by_n[n].text),
-                       None) if draft.form == "short" else None
+        stating = [by_n[n].text for n in draft.sources
+                   if draft.answer in by_n[n].text] if draft.form == "short" else []
         restated = False  # a side makes the answer's statement with another value
         candidates = self._other_answers(draft, step)
         for value, sources in candidates:
             if any(same_value(value, side.value or "") for side in sides):
                 continue
             evidence = [evidence_of(by_n[n]) for n in sources]
-            same_statement = stating is not None and restates(
-                stating, draft.answer, by_n[sources[0]].text, value)
+            same_statement = any(restates(text, draft.answer, by_n[sources[0]].text, value)
+                                 for text in stating)
             # A small model seldom reads a denial as "no"; the clause covering the question
             # with the other polarity states it on its surface. Nor does it call a passage
             # that reads like the answer's, another value in its place, a statement of that
@@ -407,7 +409,8 @@ class AnswerChain:
                 found = Verdict(True, "the answer's statement with another value", 1.0)
             else:
                 found = self.verifier.check(value, evidence, q)
-            log.debug("other value %r [%s]: %s", value, sources, found.reason)
+            log.debug("other value %r [%s] (%s): %s", value, sources,
+                      "restated" if same_statement else "rival", found.reason)
             # Calling sources divided is a strong claim: it takes a confident verdict.
             if found.entailed and (found.confidence or 1.0) >= self.rival_threshold:
                 sides.append(Claim(by_n[sources[0]], value))
@@ -462,8 +465,10 @@ class AnswerChain:
             own = {by_n[n].source for n in draft.sources}
             same_articles = {p.n for p in step.passages if p.source in own}
             stating = [by_n[n].text for n in draft.sources]
-            candidates += [(r.value, (r.passage.n,)) for r in rivals(
-                draft.answer, step.question.text, step.passages, same_articles, stating)]
+            found = counterparts(draft.answer, stating, step.passages, same_articles)
+            found += rivals(draft.answer, step.question.text, step.passages, same_articles,
+                            stating)
+            candidates += [(r.value, (r.passage.n,)) for r in found]
         elif draft.form == "yes_no":
             negated = has_negation(by_n[draft.sources[0]].text)
             opposite = [p for p in sorted(step.passages, key=lambda p: -p.relevance)

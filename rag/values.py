@@ -133,6 +133,33 @@ def rivals(answer: str, question: str, passages: list[Passage], exclude: set[int
     return found
 
 
+def counterparts(answer: str, stating: list[str], passages: list[Passage], exclude: set[int],
+                 limit: int = 2) -> list[Rival]:
+    """Values that other passages give in the very statement that states the answer
+    (`restates`): the same sentence with another figure, date or name in its place, as in
+    a wire story updated or copied with one fact changed. Looked for before `rivals`,
+    which judge a value by the few words around it and so may settle on a passage that
+    only mentions the topic while its counterpart, further down, says the same thing
+    with another value."""
+    shape = shape_of(answer)
+    if shape is None or not stating:
+        return []
+    found: list[Rival] = []
+    for passage in sorted(passages, key=lambda p: -p.relevance):
+        if passage.n in exclude:
+            continue
+        value = next((v for v in _values(shape, passage.text, answer)
+                      if not same_value(v, answer)
+                      and any(restates(text, answer, passage.text, v) for text in stating)),
+                     None)
+        if value is None or any(same_value(value, r.value) for r in found):
+            continue
+        found.append(Rival(value, passage))
+        if len(found) == limit:
+            break
+    return found
+
+
 def _states(text: str, answer: str, asked: set[str]) -> bool:
     """Whether `text` holds the answer: its numbers, or its words beyond the question's."""
     stated = numbers(answer)

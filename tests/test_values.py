@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from rag.values import rivals, same_value, shape_of
+from rag.values import counterparts, rivals, same_value, shape_of
 from tests.test_citations import passage
 
 
@@ -119,3 +121,20 @@ def test_a_statement_restated_with_another_value() -> None:
     assert not restates("In 2019 the storm killed 30 people in the city, officials said.", "30",
                         "In 2018 the storm killed 25 people in the city, officials said.", "25")
     assert not restates("Rates rose to 4 percent.", "4", "Rates rose to 5 percent.", "5")
+
+
+def test_the_counterpart_of_the_stating_passage_comes_before_a_closer_mention() -> None:
+    q = "Which city hosted the Olympic Games in 2012?"
+    stating = ["In 2012 London became the first city to host the modern Games three times."]
+    mention = passage(2, "A look back at the 2012 Beijing Olympic Games and their hosts.",
+                      "b.txt", None)
+    copy = replace(passage(3, "In 2012 Paris became the first city to host the modern Games "
+                              "three times.", "c.txt", None), relevance=0.5)
+    # The rival judged by its neighbours is the mention; the copy with another value in the
+    # answer's place is the counterpart.
+    assert [r.value for r in rivals("London", q, [mention, copy], set(), stating, limit=1)] == [
+        "Beijing"]
+    assert [(r.value, r.passage.n) for r in counterparts("London", stating, [mention, copy],
+                                                         set())] == [("Paris", 3)]
+    assert counterparts("London", stating, [copy], exclude={3}) == []
+    assert counterparts("London", stating, [mention], set()) == []
