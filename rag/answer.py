@@ -282,6 +282,8 @@ class AnswerChain:
         if draft is None or NOT_IN_SOURCES.search(draft.answer):
             return replace(step, verdict=Verdict(False, "no answer drafted"))
         started = time.perf_counter()
+        log.debug("passages: %s", " | ".join(
+            f"[{p.n}] {p.source} {p.relevance:.2f} {p.text!r}" for p in step.passages))
         if draft.form == "quotes":  # the answer is the passages' own sentences
             return replace(step, verdict=Verdict(True, "quoted"))
         draft = self._full_name(draft, step)
@@ -381,8 +383,6 @@ class AnswerChain:
         by_n = step.by_number
         q = step.question.text
         verdict = step.verdict
-        log.debug("passages: %s", "; ".join(f"[{p.n}] {p.source} {p.relevance:.2f}"
-                                            for p in step.passages))
         if draft.form == "yes_no" and draft.answer == "yes" and (
                 verdict.confidence or 1.0) < self.rival_threshold:
             draft = self._denied_in_same_article(draft, step)

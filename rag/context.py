@@ -12,7 +12,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from rag.answer_kind import asked_kind, names_kind
+from rag.answer_kind import AnswerKind, asked_kind, names_kind
 from rag.articles import Span
 from rag.chunking import split_sentences
 from rag.embeddings import Embedder
@@ -126,18 +126,43 @@ def select_passages(question: str, hits: list[Hit], embedder: Embedder, limit: i
             chosen.append(row)
 
     kind = asked_kind(question)
-    article = ranked[0][1].source  # the one that best matches what the question is about
-    if kind and not any(row[1].source == article and names_kind(kind, row[4], question)
-                        for row in chosen):
-        answering = next((row for row in ranked if row[1].source == article
-                          and row[0] >= min_relevance
-                          and names_kind(kind, row[4], question)), None)
-        if answering:
-            chosen = chosen[: limit - 1] + [answering]
+    if kind:
+        chosen = _with_naming(chosen, ranked, kind, question, limit, min_relevance)
 
     chosen.sort(key=lambda row: (row[1].published or "9999", row[1].source, row[2]))
     return [Passage(n, chunk, start, end, text, round(score, 4), vector)
             for n, (score, chunk, start, end, text, vector) in enumerate(chosen, 1)]
+
+
+def _with_naming(chosen: list[tuple], ranked: list[tuple], kind: AnswerKind, question: str,
+                 limit: int, min_relevance: float) -> list[tuple]:
+    """`chosen`, with a sentence naming the `kind` asked for from the articles it draws on
+    when the best-matching article's chosen sentences name none: that article's best such
+    sentence takes the last place, and where places are left, each other chosen article's
+    best such sentence fills one (a snippet's sentence most like the question is seldom
+    the one with the name)."""
+    def naming(row: tuple) -> bool:
+        return names_kind(kind, row[4], question)
+
+    article = ranked[0][1].source  # the one that best matches what the question is about
+    if any(row[1].source == article and naming(row) for row in chosen):
+        return chosen
+    chosen = list(chosen)
+    others = [s for s in dict.fromkeys(row[1].source for row in chosen) if s != article]
+    for source in [article, *others]:
+        if any(row[1].source == source and naming(row) for row in chosen):
+            continue
+        answering = next((row for row in ranked if row[1].source == source and
+                          row[0] >= min_relevance and row not in chosen and naming(row)), None)
+        if answering is None:
+            continue
+        if len(chosen) < limit:
+            chosen.append(answering)
+        elif source == article:
+            chosen = chosen[: limit - 1] + [answering]
+        else:
+            break
+    return chosen
 
 
 def group_by_source(passages: list[Passage]) -> list[SourceGroup]:

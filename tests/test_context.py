@@ -83,3 +83,26 @@ def test_a_who_question_keeps_the_sentence_naming_someone_below_the_cutoff() -> 
         "Troops have not left, said Abdulkarim Khalaf."]
     assert select_passages(question, [report], TopicEmbedder(), 8, relative_cutoff=0.9,
                            min_relevance=0.99)[1:] == []
+
+
+def test_other_articles_name_someone_in_the_places_left() -> None:
+    # Each snippet's sentence most like the question names no one; its other sentence does.
+    best = hit("e.txt", "2020-01-16", "Troops left the base after the missile strike. "
+               "It was cold.")
+    other = hit("f.txt", "2020-01-17", "Troops left after the missile strike, officials said. "
+                "The order came late, said Mark Esper.")
+    third = hit("g.txt", "2020-01-18", "Troops left after the missile strike. "
+                "Ali Hassan said it was ordered.")
+    question = "Who ordered the troops to leave after the missile strike?"
+    passages = select_passages(question, [best, other, third], TopicEmbedder(), 8,
+                               relative_cutoff=0.9, min_relevance=0.1)
+    texts = [p.text for p in passages]
+    assert "The order came late, said Mark Esper." in texts
+    assert "Ali Hassan said it was ordered." in texts
+    # With no place left, nothing is added and nothing the selection chose is dropped.
+    full = select_passages(question, [best, other, third], TopicEmbedder(), 3,
+                           relative_cutoff=0.9, min_relevance=0.1)
+    assert [p.text for p in full] == [
+        "Troops left the base after the missile strike.",
+        "Troops left after the missile strike, officials said.",
+        "Troops left after the missile strike."]
