@@ -45,11 +45,18 @@ _WORD = r"[A-Z][\w'’.-]*[a-z][\w'’-]*"  # capitalized, with a lower-case let
 _NAME = rf"{_WORD}(?:\s+(?:al-|bin\s+|de\s+|van\s+)?{_WORD})*"
 _TITLES = ("President|Secretary|Minister|Gen\\.|General|Col\\.|Sen\\.|Senator|Rep\\.|Dr\\.|Mr\\.|"
            "Mrs\\.|Ms\\.|Prime Minister|Chancellor|Governor|Gov\\.|Mayor|Judge|Justice|coach|"
-           "spokesman|spokeswoman|spokesperson|chief|CEO|founder|director|Adm\\.|Lt\\.|Sgt\\.")
+           "spokesman|spokeswoman|spokesperson|chief|CEO|founder|director|Adm\\.|Lt\\.|Sgt\\.|"
+           "president|minister|secretary|senator|governor|mayor|nominee|candidate|leader|"
+           "star|actor|actress|singer|player|quarterback|QB|author|writer|winner|champion")
+# A full name doing something: "Joe Biden wins ...", "Asher Angel will play ...".
+_FULL_NAME = rf"(?<!The )(?<!the )(?!The\b){_WORD}\s+{_WORD}(?:\s+{_WORD})?"
+_DOES = ("wins|won|will|has|had|was|is|beat|beats|defeated|defeats|plays|played|directed|"
+         "leads|led|became|becomes|announced|received|took|takes")
 _PERSON = [
     re.compile(rf"\b(?:said|says|told|added|wrote|according to)\s+(?P<name>{_NAME})"),
     re.compile(rf"(?P<name>{_NAME}),?\s+(?:said|says|told|added|wrote)\b"),
     re.compile(rf"\b(?:{_TITLES})\s+(?P<name>{_NAME})"),
+    re.compile(rf"\b(?P<name>{_FULL_NAME})\s+(?:{_DOES})\b"),
 ]
 _PLACE = re.compile(rf"\b(?:in|at|near|outside|from|inside|to)\s+(?:the\s+)?(?P<name>{_NAME})")
 _NUMBER = re.compile(

@@ -36,8 +36,12 @@ WHO = "Who is the spokesman who denied it?"
     ("A government spokesman denied reports on Thursday.", False),
     ("He said the government had ordered a halt.", False),
     ("The official said Monday that it was tense.", False),
+    ("The party's nominee, former vice president Jane Ortiz, won.", True),
+    ("Omar Haddad wins the vote to become the next mayor.", True),
+    ("The Northern Alliance was formed in 2019.", False),
+    ("The 2020 United States elections were held on Tuesday.", False),
 ])
-def test_a_person_is_a_name_beside_a_title_or_a_speech_verb(sentence: str, names: bool) -> None:
+def test_a_person_is_a_name_beside_a_title_or_a_verb(sentence: str, names: bool) -> None:
     assert names_kind(PERSON, sentence, WHO) is names
 
 
