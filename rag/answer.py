@@ -282,8 +282,9 @@ class AnswerChain:
         if draft is None or NOT_IN_SOURCES.search(draft.answer):
             return replace(step, verdict=Verdict(False, "no answer drafted"))
         started = time.perf_counter()
-        log.debug("passages: %s", " | ".join(
-            f"[{p.n}] {p.source} {p.relevance:.2f} {p.text!r}" for p in step.passages))
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("passages: %s", " | ".join(
+                f"[{p.n}] {p.source} {p.relevance:.2f} {p.text!r}" for p in step.passages))
         if draft.form == "quotes":  # the answer is the passages' own sentences
             return replace(step, verdict=Verdict(True, "quoted"))
         draft = self._full_name(draft, step)
