@@ -37,13 +37,15 @@ from rag.retrieval import HybridRetriever, asks_about_sources
 from rag.settings import Settings
 from rag.terms import has_negation, terms
 from rag.timewords import asks_latest_report
-from rag.values import counterparts, restates, rivals, same_value
+from rag.values import counterparts, is_about, restates, rivals, same_value
 from rag.verify import ClaimVerifier, Evidence, Verdict, denies, make_verifier
 
 log = logging.getLogger(__name__)
 
 # Articles whose passages an unverified answer is checked against, most relevant first.
 PER_SOURCE_CHECKS = 3
+# Other articles about the question asked for their own answer when no rival turned up.
+ARTICLES_ASKED = 2
 NOT_IN_SOURCES = re.compile(r"not\s+in\s+(the\s+)?(sources|passages)|do(es)?\s+not\s+(say|mention|"
                             r"contain|answer|provide|state)|cannot\s+(answer|find|be determined)|"
                             r"no\s+information|\bunknown\b|not\s+(mentioned|specified|stated)",
@@ -470,6 +472,8 @@ class AnswerChain:
             found += rivals(draft.answer, step.question.text, step.passages, same_articles,
                             stating)
             candidates += [(r.value, (r.passage.n,)) for r in found]
+            if not found and self.llm is not None:
+                candidates += self._each_article(draft, step, own)
         elif draft.form == "yes_no":
             negated = has_negation(by_n[draft.sources[0]].text)
             opposite = [p for p in sorted(step.passages, key=lambda p: -p.relevance)
@@ -478,6 +482,34 @@ class AnswerChain:
                 other = "no" if draft.answer == "yes" else "yes"
                 candidates.append((other, (opposite[0].n,)))
         return candidates
+
+    def _each_article(self, draft: Draft, step: Step, own: set[str]
+                      ) -> list[tuple[str, tuple[int, ...]]]:
+        """What other articles about the question answer, each drafted over its own
+        passages alone (at most `ARTICLES_ASKED`, most relevant first). A value that
+        sits in another slot than the answer's ("a Canadian politician" beside "a
+        Scottish divine", "date of death 1 December 1737" beside "died on 15 June
+        1745") escapes `rivals`; read on its own, one article gives its own answer.
+        Each is only a candidate: the verifier still decides whether its article
+        states it as the answer to the question."""
+        assert self.llm is not None
+        q = step.question.text
+        articles: dict[str, list[Passage]] = {}
+        for p in sorted(step.passages, key=lambda p: -p.relevance):
+            if p.source not in own and p.relevance >= self.settings.retrieval.min_relevance:
+                articles.setdefault(p.source, []).append(p)
+        about = [passages for passages in articles.values()
+                 if any(is_about(q, p.text) for p in passages)][:ARTICLES_ASKED]
+        found: list[tuple[str, tuple[int, ...]]] = []
+        for passages in about:
+            other, _ = write_draft(self.llm, q, sorted(passages, key=lambda p: p.n),
+                                   self.settings.llm.max_tokens)
+            log.debug("article %s answers %r", passages[0].source, other and other.answer)
+            if other is None or other.form != draft.form or NOT_IN_SOURCES.search(
+                    other.answer) or same_value(other.answer, draft.answer):
+                continue
+            found.append((other.answer, other.sources))
+        return found
 
     def _compose(self, step: Step) -> Answer:
         q = step.question

@@ -114,8 +114,7 @@ def rivals(answer: str, question: str, passages: list[Passage], exclude: set[int
     for passage in sorted(passages, key=lambda p: -p.relevance):
         if passage.n in exclude or _states(passage.text, answer, asked):
             continue
-        held = set(terms(passage.text))
-        if len(asked & held) / len(asked) < MIN_QUESTION_TERMS:
+        if not is_about(question, passage.text):
             continue
         values = [v for v in _values(shape, passage.text, answer)
                   if not _in_question(v, question) and not same_value(v, answer)]
@@ -158,6 +157,12 @@ def counterparts(answer: str, stating: list[str], passages: list[Passage], exclu
         if len(found) == limit:
             break
     return found
+
+
+def is_about(question: str, text: str) -> bool:
+    """Whether `text` is about the question: it holds `MIN_QUESTION_TERMS` of its terms."""
+    asked = set(terms(question))
+    return bool(asked) and len(asked & set(terms(text))) / len(asked) >= MIN_QUESTION_TERMS
 
 
 def _states(text: str, answer: str, asked: set[str]) -> bool:

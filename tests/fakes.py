@@ -37,7 +37,8 @@ class ScriptedLLM(LLM):
     prompt that returns one; `verdict` is "yes" or "no", or the model's p(yes) as a
     number, or a function of the prompt returning either.
     A draft given as one answer (`{"sources": ..., "answer": ...}`) is sent as the
-    only item of `answers`."""
+    only item of `answers`; a draft function that looks for a passage the prompt does not
+    hold (`passage_saying`) gets a reply with no answers."""
 
     draft: Any = field(default_factory=lambda: {"sources": [1], "answer": "yes"})
     verdict: Any = "yes"
@@ -75,7 +76,10 @@ class ScriptedLLM(LLM):
             verdict = self.verdict(call.prompt) if callable(self.verdict) else self.verdict
             reply = json.dumps(verdict)
         else:
-            draft = self.draft(call.prompt) if callable(self.draft) else self.draft
+            try:
+                draft = self.draft(call.prompt) if callable(self.draft) else self.draft
+            except NoSuchPassage:  # asked over passages the script has no answer in
+                draft = {"answers": []}
             if isinstance(draft, str) and "sentences" in (schema or {}).get("properties", {}) \
                     and not draft.startswith("{"):  # a raw reply stays as it is
                 draft = summary_of(draft)
@@ -94,9 +98,13 @@ def summary_of(text: str) -> dict[str, Any]:
                            "text": re.sub(r"\s*\[\d+\]", "", part)} for part in sentences]}
 
 
+class NoSuchPassage(LookupError):
+    pass
+
+
 def passage_saying(prompt: str, words: str) -> int:
     """The number of the passage in a draft prompt whose line contains `words`."""
     for line in prompt.splitlines():
         if (match := re.match(r"\[(\d+)\] (.*)", line)) and words in match.group(2):
             return int(match.group(1))
-    raise AssertionError(f"no passage saying {words!r} in:\n{prompt}")
+    raise NoSuchPassage(f"no passage saying {words!r} in:\n{prompt}")

@@ -153,3 +153,53 @@ def test_the_same_statement_with_another_value_is_a_conflict_without_the_model(
     assert [c["value"] for c in conflict["claims"]] == ["12,000", "30,000"]
     assert not [c for c in llm.verdicts if "Proposed answer: 30,000" in c.prompt]
     assert not [c for c in llm.calls if (c.schema or {}).get("enum") == ["same", "different"]]
+
+
+PROFESSION = "What is the profession of Ian Murray?"
+
+
+def profession_corpus(folder: Path) -> Path:
+    # Each article gives its answer in its own words: no value of one sits in the other's
+    # slot, so only reading each article on its own finds the second answer.
+    folder.mkdir()
+    (folder / "bishop.txt").write_text(
+        "Title: Ian Murray (bishop)\n\nIan Murray was a Scottish divine and the ninth "
+        "Bishop of Argyll, the profession he kept all his life.\n")
+    (folder / "politician.txt").write_text(
+        "Title: Ian Murray (politician)\n\nIan Murray, born in 1951, is a Canadian "
+        "politician by profession who sat in the House of Commons.\n")
+    return folder
+
+
+def each_article_answers(prompt: str) -> dict[str, Any]:
+    if "divine" in prompt:
+        return {"sources": [passage_saying(prompt, "divine")], "answer": "divine"}
+    return {"sources": [passage_saying(prompt, "Canadian")], "answer": "politician"}
+
+
+def ask_profession(make_settings: Callable[..., Settings], folder: Path, llm: ScriptedLLM
+                   ) -> dict[str, Any]:
+    kb = KnowledgeBase(make_settings(llm={"backend": "extractive"}))
+    kb.ingest([folder])
+    return AnswerChain(kb.settings, kb.retriever, kb.embedder, llm).ask(PROFESSION).as_dict()
+
+
+def test_an_answer_in_another_slot_is_found_by_asking_that_article_alone(
+        make_settings: Callable[..., Settings], tmp_path: Path) -> None:
+    llm = ScriptedLLM(draft=each_article_answers, subject="different")
+    answer = ask_profession(make_settings, profession_corpus(tmp_path / "c"), llm)
+    [conflict] = answer["conflicts"]
+    assert conflict["kind"] == "same_name"
+    assert [(c["source"], c["value"]) for c in conflict["claims"]] == [
+        ("bishop.txt", "divine"), ("politician.txt", "politician")]
+    alone = [c for c in llm.drafts if "divine" not in c.prompt]
+    assert len(alone) == 1 and "Canadian politician" in alone[0].prompt
+    assert any("Proposed answer: politician" in c.prompt for c in llm.verdicts)
+
+
+def test_an_article_alone_gives_no_second_answer_its_passage_does_not_state(
+        make_settings: Callable[..., Settings], tmp_path: Path) -> None:
+    llm = ScriptedLLM(draft=each_article_answers,
+                      verdict=lambda p: "no" if "Proposed answer: politician" in p else "yes")
+    answer = ask_profession(make_settings, profession_corpus(tmp_path / "c"), llm)
+    assert answer["answer"].startswith("Divine [") and answer["conflicts"] == []
