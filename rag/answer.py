@@ -494,16 +494,14 @@ class AnswerChain:
         states it as the answer to the question."""
         assert self.llm is not None
         q = step.question.text
-        articles: dict[str, list[Passage]] = {}
-        for p in sorted(step.passages, key=lambda p: -p.relevance):
-            if p.source not in own and p.relevance >= self.settings.retrieval.min_relevance:
-                articles.setdefault(p.source, []).append(p)
-        about = [passages for passages in articles.values()
-                 if any(is_about(q, p.text) for p in passages)][:ARTICLES_ASKED]
+        others = group_by_source([p for p in step.passages if p.source not in own and
+                                  p.relevance >= self.settings.retrieval.min_relevance])
+        others.sort(key=lambda group: -max(p.relevance for p in group.passages))
+        about = [group.passages for group in others
+                 if any(is_about(q, p.text) for p in group.passages)][:ARTICLES_ASKED]
         found: list[tuple[str, tuple[int, ...]]] = []
         for passages in about:
-            other, _ = write_draft(self.llm, q, sorted(passages, key=lambda p: p.n),
-                                   self.settings.llm.max_tokens)
+            other, _ = write_draft(self.llm, q, passages, self.settings.llm.max_tokens)
             log.debug("article %s answers %r", passages[0].source, other and other.answer)
             if other is None or other.form != draft.form or NOT_IN_SOURCES.search(
                     other.answer) or same_value(other.answer, draft.answer):

@@ -28,11 +28,11 @@ def corpus(folder: Path, small_date: str | None, large_date: str | None) -> Path
     return folder
 
 
-def ask(make_settings: Callable[..., Settings], folder: Path, llm: ScriptedLLM
-        ) -> dict[str, Any]:
+def ask(make_settings: Callable[..., Settings], folder: Path, llm: ScriptedLLM,
+        question: str = QUESTION) -> dict[str, Any]:
     kb = KnowledgeBase(make_settings(llm={"backend": "extractive"}))
     kb.ingest([folder])
-    return AnswerChain(kb.settings, kb.retriever, kb.embedder, llm).ask(QUESTION).as_dict()
+    return AnswerChain(kb.settings, kb.retriever, kb.embedder, llm).ask(question).as_dict()
 
 
 def both_values(prompt: str) -> dict[str, Any]:
@@ -177,17 +177,10 @@ def each_article_answers(prompt: str) -> dict[str, Any]:
     return {"sources": [passage_saying(prompt, "Canadian")], "answer": "politician"}
 
 
-def ask_profession(make_settings: Callable[..., Settings], folder: Path, llm: ScriptedLLM
-                   ) -> dict[str, Any]:
-    kb = KnowledgeBase(make_settings(llm={"backend": "extractive"}))
-    kb.ingest([folder])
-    return AnswerChain(kb.settings, kb.retriever, kb.embedder, llm).ask(PROFESSION).as_dict()
-
-
 def test_an_answer_in_another_slot_is_found_by_asking_that_article_alone(
         make_settings: Callable[..., Settings], tmp_path: Path) -> None:
     llm = ScriptedLLM(draft=each_article_answers, subject="different")
-    answer = ask_profession(make_settings, profession_corpus(tmp_path / "c"), llm)
+    answer = ask(make_settings, profession_corpus(tmp_path / "c"), llm, PROFESSION)
     [conflict] = answer["conflicts"]
     assert conflict["kind"] == "same_name"
     assert [(c["source"], c["value"]) for c in conflict["claims"]] == [
@@ -201,5 +194,5 @@ def test_an_article_alone_gives_no_second_answer_its_passage_does_not_state(
         make_settings: Callable[..., Settings], tmp_path: Path) -> None:
     llm = ScriptedLLM(draft=each_article_answers,
                       verdict=lambda p: "no" if "Proposed answer: politician" in p else "yes")
-    answer = ask_profession(make_settings, profession_corpus(tmp_path / "c"), llm)
+    answer = ask(make_settings, profession_corpus(tmp_path / "c"), llm, PROFESSION)
     assert answer["answer"].startswith("Divine [") and answer["conflicts"] == []
