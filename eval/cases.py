@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import (
@@ -237,3 +237,16 @@ def split(dataset: Dataset, half: Literal["dev", "test"]) -> Dataset:
     if not cases:
         raise ConfigError(f"dataset {dataset.name!r} has no {half} cases")
     return dataset.model_copy(update={"name": f"{dataset.name}-{half}", "cases": cases})
+
+
+def of_types(dataset: Dataset, types: list[str]) -> Dataset:
+    """The dataset's cases of the given types (`factual`, `conflict`, ...)."""
+    unknown = sorted(set(types) - set(get_args(CaseType)))
+    if unknown:
+        raise ConfigError(f"unknown case type {', '.join(unknown)}; "
+                          f"the types are {', '.join(get_args(CaseType))}")
+    cases = [case for case in dataset.cases if case.type in types]
+    if not cases:
+        raise ConfigError(f"dataset {dataset.name!r} has no {'/'.join(types)} cases")
+    return dataset.model_copy(update={"name": f"{dataset.name}-{'-'.join(types)}",
+                                      "cases": cases})

@@ -218,7 +218,7 @@ def cmd_serve(kb: KnowledgeBase, args: argparse.Namespace) -> int:
 
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     from eval import report as reports
-    from eval.cases import load_dataset, split
+    from eval.cases import load_dataset, of_types, split
     from eval.runner import run_eval
     from eval.summaries import is_summary_dataset
     from rag.llm import make_llm
@@ -228,6 +228,8 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     dataset = load_dataset(args.dataset)
     if args.split:
         dataset = split(dataset, args.split)
+    if args.type:
+        dataset = of_types(dataset, [kind for kinds in args.type for kind in kinds.split(",")])
     corpus = Path(args.corpus) if args.corpus else None
     configurations = [(args.llm, args.embeddings)]
     if args.matrix:
@@ -414,6 +416,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--split", choices=["dev", "test"],
                           help="only one half of the cases, split by a hash of their ids: "
                           "develop on dev, report test")
+    evaluate.add_argument("--type", action="append", metavar="TYPE",
+                          help="only cases of this type (factual, conflict, ambiguous, ...; "
+                          "repeat or separate by commas)")
     evaluate.add_argument("--matrix", action="store_true",
                           help="run every RAG_EVAL_LLMS x RAG_EVAL_EMBEDDINGS combination")
     evaluate.add_argument("--judge", action="store_true",

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from eval import metrics
-from eval.cases import Case, load_dataset, load_multihop
+from eval.cases import Case, load_dataset, load_multihop, of_types, split, split_half
 from eval.report import write
 from eval.runner import run_eval
 from rag.errors import ConfigError
@@ -76,6 +76,27 @@ def test_invalid_datasets_are_rejected_with_the_reason(tmp_path: Path, text: str
 def test_unknown_dataset_name_lists_the_bundled_ones() -> None:
     with pytest.raises(ConfigError, match="bundled: faithfulness, seeds$"):
         load_dataset("nope")
+
+
+def test_halves_partition_the_cases_by_id() -> None:
+    seeds = load_dataset("seeds")
+    dev, test = split(seeds, "dev"), split(seeds, "test")
+    assert {case.id for case in dev.cases} | {case.id for case in test.cases} == \
+        {case.id for case in seeds.cases}
+    assert not {case.id for case in dev.cases} & {case.id for case in test.cases}
+    assert all(split_half(case.id) == "dev" for case in dev.cases)
+
+
+def test_cases_are_chosen_by_type() -> None:
+    seeds = load_dataset("seeds")
+    chosen = of_types(seeds, ["conflict", "unanswerable"])
+    assert {case.type for case in chosen.cases} == {"conflict", "unanswerable"}
+    assert len(chosen.cases) == sum(case.type in {"conflict", "unanswerable"}
+                                    for case in seeds.cases)
+    with pytest.raises(ConfigError, match="unknown case type single_answer"):
+        of_types(seeds, ["single_answer"])
+    with pytest.raises(ConfigError, match="no inference cases"):
+        of_types(seeds, ["inference"])
 
 
 def test_multihop_adapter(tmp_path: Path) -> None:
