@@ -91,6 +91,13 @@ def same_value(a: str, b: str) -> bool:
     return words_a <= words_b or words_b <= words_a
 
 
+def comparable(a: str, b: str) -> bool:
+    """Whether two answers could be two values of one thing: both hold a number (a
+    count, a year, a date) or neither does. "New York City" is not another birth date
+    beside "January 10, 1901", whatever article gives it."""
+    return bool(numbers(a)) == bool(numbers(b))
+
+
 def rivals(answer: str, question: str, passages: list[Passage], exclude: set[int],
            stating: list[str] | None = None, limit: int = 2) -> list[Rival]:
     """Values of the answer's shape that other passages about the question give in its

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from rag.values import counterparts, rivals, same_value, shape_of
+from rag.values import comparable, counterparts, rivals, same_value, shape_of
 from tests.test_citations import passage
 
 
@@ -138,3 +138,11 @@ def test_the_counterpart_of_the_stating_passage_comes_before_a_closer_mention() 
                                                          set())] == [("Paris", 3)]
     assert counterparts("London", stating, [copy], exclude={3}) == []
     assert counterparts("London", stating, [mention], set()) == []
+
+
+def test_comparable_answers_are_both_numbers_or_neither() -> None:
+    assert comparable("January 10, 1901", "December 14, 1846")
+    assert comparable("3,292 people", "533")
+    assert comparable("actor", "freelance broadcaster")
+    assert not comparable("January 10, 1901", "New York City")
+    assert not comparable("Tennis", "1985")
