@@ -33,7 +33,6 @@ from rag.embeddings import Embedder
 from rag.llm import LLM
 from rag.names import full_name
 from rag.prompting import render
-from rag.records import Hit
 from rag.retrieval import HybridRetriever, asks_about_sources
 from rag.settings import Settings
 from rag.terms import has_negation, terms
@@ -171,7 +170,11 @@ class AnswerChain:
 
     def _passages(self, text: str, q: Question) -> list[Passage]:
         """The numbered sentences a model reads for `text`, within `q`'s date and sources."""
-        return self._select(text, self.retriever.retrieve(text, q.k, q.as_of, q.sources))
+        hits = self.retriever.retrieve(text, q.k, q.as_of, q.sources)
+        return select_passages(text, hits, self.embedder,
+                               self.settings.retrieval.context_sentences,
+                               relative_cutoff=self.settings.retrieval.context_cutoff,
+                               min_relevance=self.settings.retrieval.min_relevance)
 
     def _retrieve_clause(self, clause: str, q: Question, passages: list[Passage]
                          ) -> tuple[list[Passage], Part | None]:
@@ -389,22 +392,13 @@ class AnswerChain:
             if draft.answer == "no":
                 verdict = Verdict(True, DENIED, 1.0)
         sides = [Claim(by_n[draft.sources[0]], draft.answer)]
-        asked: set[str] = set()  # articles drafted alone for their own answer
-        candidates = self._other_answers(draft, step, asked)
+        candidates = self._other_answers(draft, step)
         restated = self._confirm(candidates, sides, draft, step)
         conflicts: list[Conflict] = []
         if len(sides) > 1:
             conflict = of_claims(sides)
             if conflict.kind == "contradiction" and not restated and self.llm is not None \
                     and share_a_name(self.llm, q, sides[0].passage, sides[1].passage):
-                # Each thing of that name is part of the answer: the other articles about
-                # the question may describe more of them.
-                held = {side.passage.source for side in sides} | asked | {
-                    by_n[n].source for n in draft.sources}
-                step = self._with_unread_articles(step, held)
-                more = self._each_article(draft, step, held, asked)
-                self._confirm(more, sides, draft, step)
-                candidates += more
                 conflict = of_claims(sides, same_name=True)
             conflicts.append(conflict)
             newest = conflict.newest
@@ -459,28 +453,6 @@ class AnswerChain:
                 restated = restated or same_statement
         return restated
 
-    def _with_unread_articles(self, step: Step, skip: set[str]) -> Step:
-        """The step with the best sentences of up to `ARTICLES_ASKED` articles about the
-        question that retrieval found but the context left out (each chosen within its
-        own article, numbered after the step's passages). Sentences are chosen against
-        the best one of all, so an article describing another thing of the same name
-        often has none chosen."""
-        q = step.question
-        read = {p.source for p in step.passages} | skip
-        hits = [hit for hit in self.retriever.retrieve(q.text, q.k, q.as_of, q.sources)
-                if hit.chunk.source not in read and is_about(q.text, hit.chunk.text)]
-        passages = list(step.passages)
-        for source in list(dict.fromkeys(hit.chunk.source for hit in hits))[:ARTICLES_ASKED]:
-            own = self._select(q.text, [hit for hit in hits if hit.chunk.source == source])
-            passages += [replace(p, n=len(passages) + i) for i, p in enumerate(own, 1)]
-        return replace(step, passages=passages)
-
-    def _select(self, text: str, hits: list[Hit]) -> list[Passage]:
-        return select_passages(text, hits, self.embedder,
-                               self.settings.retrieval.context_sentences,
-                               relative_cutoff=self.settings.retrieval.context_cutoff,
-                               min_relevance=self.settings.retrieval.min_relevance)
-
     def _denied_in_same_article(self, draft: Draft, step: Step) -> Draft:
         """A hesitant "yes" gives way to a denial on the surface of the article it cites:
         one article does not disagree with itself, and the model's verdict is the weaker
@@ -493,8 +465,7 @@ class AnswerChain:
                 return replace(draft, answer="no", sources=(p.n,))
         return draft
 
-    def _other_answers(self, draft: Draft, step: Step, asked: set[str]
-                       ) -> list[tuple[str, tuple[int, ...]]]:
+    def _other_answers(self, draft: Draft, step: Step) -> list[tuple[str, tuple[int, ...]]]:
         """Answers other passages may give, each with the passages to check it on: what
         the model listed, then values of the answer's shape that other articles'
         passages about the question give in its place (a small model lists none), or
@@ -512,7 +483,7 @@ class AnswerChain:
                             stating)
             candidates += [(r.value, (r.passage.n,)) for r in found]
             if not found and self.llm is not None:
-                candidates += self._each_article(draft, step, own, asked)
+                candidates += self._each_article(draft, step, own)
         elif draft.form == "yes_no":
             negated = has_negation(by_n[draft.sources[0]].text)
             opposite = [p for p in sorted(step.passages, key=lambda p: -p.relevance)
@@ -522,11 +493,10 @@ class AnswerChain:
                 candidates.append((other, (opposite[0].n,)))
         return candidates
 
-    def _each_article(self, draft: Draft, step: Step, skip: set[str], asked: set[str]
+    def _each_article(self, draft: Draft, step: Step, own: set[str]
                       ) -> list[tuple[str, tuple[int, ...]]]:
         """What other articles about the question answer, each drafted over its own
-        passages alone (at most `ARTICLES_ASKED` articles outside `skip`, most relevant
-        first; each one drafted is added to `asked`). A value that
+        passages alone (at most `ARTICLES_ASKED`, most relevant first). A value that
         sits in another slot than the answer's ("a Canadian politician" beside "a
         Scottish divine", "date of death 1 December 1737" beside "died on 15 June
         1745") escapes `rivals`; read on its own, one article gives its own answer.
@@ -534,14 +504,13 @@ class AnswerChain:
         states it as the answer to the question."""
         assert self.llm is not None
         q = step.question.text
-        others = group_by_source([p for p in step.passages if p.source not in skip and
+        others = group_by_source([p for p in step.passages if p.source not in own and
                                   p.relevance >= self.settings.retrieval.min_relevance])
         others.sort(key=lambda group: -max(p.relevance for p in group.passages))
         about = [group.passages for group in others
                  if any(is_about(q, p.text) for p in group.passages)][:ARTICLES_ASKED]
         found: list[tuple[str, tuple[int, ...]]] = []
         for passages in about:
-            asked.add(passages[0].source)
             other, _ = write_draft(self.llm, q, passages, self.settings.llm.max_tokens)
             log.debug("article %s answers %r", passages[0].source, other and other.answer)
             if other is None or other.form != draft.form or NOT_IN_SOURCES.search(

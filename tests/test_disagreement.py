@@ -198,36 +198,6 @@ def test_an_article_alone_gives_no_second_answer_its_passage_does_not_state(
     assert answer["answer"].startswith("Divine [") and answer["conflicts"] == []
 
 
-def test_every_thing_sharing_the_name_is_named_not_only_the_first_two(
-        make_settings: Callable[..., Settings], tmp_path: Path) -> None:
-    folder = profession_corpus(tmp_path / "c")
-    (folder / "footballer.txt").write_text(
-        "Title: Ian Murray (footballer)\n\nIan Murray is a Scottish footballer by "
-        "profession who played for Hibernian.\n")
-    (folder / "painter.txt").write_text(
-        "Title: Ian Murray (painter)\n\nIan Murray is a landscape painter by profession "
-        "whose work hangs in Edinburgh.\n")
-
-    def answers(prompt: str) -> dict[str, Any]:
-        for word, value in (("divine", "divine"), ("Canadian", "politician"),
-                            ("Hibernian", "footballer"), ("landscape", "painter")):
-            if word in prompt:
-                return {"sources": [passage_saying(prompt, word)], "answer": value}
-        raise AssertionError(prompt)
-
-    llm = ScriptedLLM(draft=answers, subject="different")
-    answer = ask(make_settings, folder, llm, PROFESSION)
-    [conflict] = answer["conflicts"]
-    assert conflict["kind"] == "same_name"
-    assert sorted(c["value"] for c in conflict["claims"]) == [
-        "divine", "footballer", "painter", "politician"]
-    assert all(value in answer["answer"].lower()
-               for value in ("divine", "footballer", "painter", "politician"))
-    # The footballer fills the divine's slot ("a Scottish ..."), so no article was asked
-    # alone before the two answers were told apart; then the other two were, once each.
-    assert len(llm.drafts) == 3
-
-
 def test_an_article_alone_answering_another_kind_of_thing_is_no_second_value(
         make_settings: Callable[..., Settings], tmp_path: Path) -> None:
     folder = tmp_path / "c"
