@@ -27,7 +27,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from rag import compound
 from rag.citations import Carrier, Citation, evidence_of, with_markers
 from rag.conflicts import Claim, Conflict, find_conflicts, of_claims, share_a_name
-from rag.context import Passage, group_by_source, select_passages
+from rag.context import Passage, group_by_source, naming_sentence, select_passages
 from rag.drafting import MAX_SOURCES, Draft, offered_choices, with_first_choice, write_draft
 from rag.embeddings import Embedder
 from rag.llm import LLM
@@ -290,6 +290,7 @@ class AnswerChain:
         if draft.form == "quotes":  # the answer is the passages' own sentences
             return replace(step, verdict=Verdict(True, "quoted"))
         draft = self._full_name(draft, step)
+        step = self._with_named_in_article(draft, step)
         reverse = draft.form == "yes_no" and not draft.others
         first, verdict = self._check(draft, step, reverse)
         if not verdict.entailed:
@@ -319,6 +320,25 @@ class AnswerChain:
                  for source in dict.fromkeys(by_n[n].source for n in draft.sources)]
         name = full_name(draft.answer, texts)
         return draft if name == draft.answer else replace(draft, answer=name)
+
+    def _with_named_in_article(self, draft: Draft, step: Step) -> Step:
+        """The step with the sentence of a cited article that names a short answer its
+        passages do not: the passages chosen for a "who" question often refer to the
+        person as "he" or by initials ("under the instruction of SBF") while the article
+        names them once, elsewhere. The verifier then reads that sentence with the rest."""
+        if draft.form != "short":
+            return step
+        words = set(terms(draft.answer)) - set(terms(step.question.text))
+        if not words or any(words <= set(terms(p.text)) for p in step.passages):
+            return step
+        by_n = step.by_number
+        for source in dict.fromkeys(by_n[n].source for n in draft.sources if n in by_n):
+            found = naming_sentence(words, self.retriever.store.chunks(where={"source": source}),
+                                    step.question.text, self.embedder, len(step.passages) + 1)
+            if found is not None:
+                log.debug("answer %r named in %s: %r", draft.answer, source, found.text)
+                return replace(step, passages=[*step.passages, found])
+        return step
 
     def _check(self, draft: Draft, step: Step, reverse: bool) -> tuple[Draft, Verdict]:
         """One answer against the passages it rests on (those naming it first); with

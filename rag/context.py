@@ -165,6 +165,21 @@ def _with_naming(chosen: list[tuple], ranked: list[tuple], kind: AnswerKind, que
     return chosen
 
 
+def naming_sentence(words: set[str], chunks: list[StoredChunk], question: str,
+                    embedder: Embedder, n: int) -> Passage | None:
+    """The first sentence of `chunks` (one article's, in reading order) that holds all of
+    `words`, as passage number `n` scored against `question` like any chosen one; None
+    when no sentence does."""
+    for chunk in sorted(chunks, key=lambda c: c.start):
+        for start, end, text in sentences_of(chunk):
+            if words <= set(terms(text)) and not addresses_the_model(text):
+                question_vector, vector = embedder.embed_documents([question, text])
+                score = 0.65 * cosine(question_vector, vector) + 0.35 * term_overlap(
+                    set(terms(question)), text)
+                return Passage(n, chunk, start, end, text, round(score, 4), tuple(vector))
+    return None
+
+
 def group_by_source(passages: list[Passage]) -> list[SourceGroup]:
     """Passages under one label per article, in the passages' (oldest-first) order."""
     groups: dict[str, list[Passage]] = {}

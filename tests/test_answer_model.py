@@ -191,6 +191,50 @@ def test_a_shortened_name_is_answered_and_checked_in_full(
     assert "Proposed answer: Alameda Research" in llm.verdicts[0].prompt
 
 
+# "Which founder": no person asked for, so the context adds no naming sentence of its own.
+ELLISON_Q = "Which founder instructed Caroline Ellison to use customer funds to repay lenders?"
+
+
+def initials_corpus(folder: Path, naming: str) -> Path:
+    folder.mkdir()
+    (folder / "trial.txt").write_text(
+        f"Title: The trial, week two\nDate: 2023-10-12\n\n{naming} The courtroom was full "
+        "on Tuesday. Caroline Ellison testified that she used customer funds to repay "
+        "lenders under the instruction of SBF.\n", encoding="utf-8")
+    return folder
+
+
+def ellison_chain(make_settings: Callable[..., Any], folder: Path, llm: ScriptedLLM
+                  ) -> AnswerChain:
+    kb = KnowledgeBase(make_settings(llm={"backend": "extractive"}))
+    kb.ingest([folder])
+    return chain(kb, llm, min_relevance=0.0, context_sentences=1)
+
+
+def test_an_answer_named_elsewhere_in_the_cited_article_is_checked_on_that_sentence(
+        make_settings: Callable[..., Any], tmp_path: Path) -> None:
+    # The one sentence chosen calls him "SBF"; the article names him once, before it.
+    folder = initials_corpus(tmp_path / "news", "Sam Bankman-Fried is on trial for fraud.")
+    llm = ScriptedLLM(draft=lambda p: {"sources": [passage_saying(p, "instruction of SBF")],
+                                       "answer": "Sam Bankman-Fried"},
+                      verdict=lambda p: "yes" if "Sam Bankman-Fried is on trial" in p
+                      else "no")
+    answer = ellison_chain(make_settings, folder, llm).ask(ELLISON_Q).as_dict()
+    assert answer["answer"].startswith("Sam Bankman-Fried [") and not answer["refused"]
+    assert any(c["quote"] == "Sam Bankman-Fried is on trial for fraud."
+               for c in answer["citations"])
+    assert_quotes_are_exact(answer, folder)
+
+
+def test_an_answer_the_cited_article_never_names_is_refused_without_asking(
+        make_settings: Callable[..., Any], tmp_path: Path) -> None:
+    folder = initials_corpus(tmp_path / "news", "The founder is on trial for fraud.")
+    llm = ScriptedLLM(draft=lambda p: {"sources": [passage_saying(p, "instruction of SBF")],
+                                       "answer": "Sam Bankman-Fried"})
+    assert ellison_chain(make_settings, folder, llm).ask(ELLISON_Q).refused
+    assert llm.verdicts == []
+
+
 def test_what_the_latest_report_says_is_the_newest_articles_own_words(
         extractive: KnowledgeBase, seeds: Path) -> None:
     llm = ScriptedLLM(draft={"sources": [1], "answer": "SpaceWar.com on 2020-01-16"})
