@@ -33,6 +33,7 @@ from rag.embeddings import Embedder
 from rag.llm import LLM
 from rag.names import full_name
 from rag.prompting import render
+from rag.records import StoredChunk
 from rag.retrieval import HybridRetriever, asks_about_sources
 from rag.settings import Settings
 from rag.terms import has_negation, terms
@@ -289,8 +290,10 @@ class AnswerChain:
                 f"[{p.n}] {p.source} {p.relevance:.2f} {p.text!r}" for p in step.passages))
         if draft.form == "quotes":  # the answer is the passages' own sentences
             return replace(step, verdict=Verdict(True, "quoted"))
-        draft = self._full_name(draft, step)
-        step = self._with_named_in_article(draft, step)
+        if draft.form == "short":
+            articles = self._cited_articles(draft, step)
+            draft = self._full_name(draft, articles)
+            step = self._with_named_in_article(draft, step, articles)
         reverse = draft.form == "yes_no" and not draft.others
         first, verdict = self._check(draft, step, reverse)
         if not verdict.entailed:
@@ -309,32 +312,31 @@ class AnswerChain:
         return replace(step, draft=first, verdict=verdict,
                        verify_ms=(time.perf_counter() - started) * 1000)
 
-    def _full_name(self, draft: Draft, step: Step) -> Draft:
+    def _cited_articles(self, draft: Draft, step: Step) -> dict[str, list[StoredChunk]]:
+        """The stored chunks of each article the draft cites, in the order it cites them."""
+        by_n = step.by_number
+        return {source: self.retriever.store.chunks(where={"source": source})
+                for source in dict.fromkeys(by_n[n].source for n in draft.sources)}
+
+    def _full_name(self, draft: Draft, articles: dict[str, list[StoredChunk]]) -> Draft:
         """A short answer named as the articles it cites first name it: a small model
         shortens "Alameda Research" to "Alameda", which names something else."""
-        if draft.form != "short":
-            return draft
-        by_n = step.by_number
-        store = self.retriever.store
-        texts = [" ".join(c.text for c in store.chunks(where={"source": source}))
-                 for source in dict.fromkeys(by_n[n].source for n in draft.sources)]
-        name = full_name(draft.answer, texts)
+        name = full_name(draft.answer, [" ".join(c.text for c in chunks)
+                                        for chunks in articles.values()])
         return draft if name == draft.answer else replace(draft, answer=name)
 
-    def _with_named_in_article(self, draft: Draft, step: Step) -> Step:
+    def _with_named_in_article(self, draft: Draft, step: Step,
+                               articles: dict[str, list[StoredChunk]]) -> Step:
         """The step with the sentence of a cited article that names a short answer its
         passages do not: the passages chosen for a "who" question often refer to the
         person as "he" or by initials ("under the instruction of SBF") while the article
         names them once, elsewhere. The verifier then reads that sentence with the rest."""
-        if draft.form != "short":
-            return step
         words = set(terms(draft.answer)) - set(terms(step.question.text))
         if not words or any(words <= set(terms(p.text)) for p in step.passages):
             return step
-        by_n = step.by_number
-        for source in dict.fromkeys(by_n[n].source for n in draft.sources if n in by_n):
-            found = naming_sentence(words, self.retriever.store.chunks(where={"source": source}),
-                                    step.question.text, self.embedder, len(step.passages) + 1)
+        for source, chunks in articles.items():
+            found = naming_sentence(words, chunks, step.question.text, self.embedder,
+                                    len(step.passages) + 1)
             if found is not None:
                 log.debug("answer %r named in %s: %r", draft.answer, source, found.text)
                 return replace(step, passages=[*step.passages, found])
@@ -412,8 +414,32 @@ class AnswerChain:
             if draft.answer == "no":
                 verdict = Verdict(True, DENIED, 1.0)
         sides = [Claim(by_n[draft.sources[0]], draft.answer)]
+        stating = [by_n[n].text for n in draft.sources
+                   if draft.answer in by_n[n].text] if draft.form == "short" else []
+        restated = False  # a side makes the answer's statement with another value
         candidates = self._other_answers(draft, step)
-        restated = self._confirm(candidates, sides, draft, step)
+        for value, sources in candidates:
+            if any(same_value(value, side.value or "") for side in sides):
+                continue
+            evidence = [evidence_of(by_n[n]) for n in sources]
+            same_statement = any(restates(text, draft.answer, by_n[sources[0]].text, value)
+                                 for text in stating)
+            # A small model seldom reads a denial as "no"; the clause covering the question
+            # with the other polarity states it on its surface. Nor does it call a passage
+            # that reads like the answer's, another value in its place, a statement of that
+            # value; the words around the two values show it.
+            if value == "no" and draft.form == "yes_no" and denies(q, evidence):
+                found = Verdict(True, DENIED, 1.0)
+            elif same_statement:
+                found = Verdict(True, "the answer's statement with another value", 1.0)
+            else:
+                found = self.verifier.check(value, evidence, q)
+            log.debug("other value %r [%s] (%s): %s", value, sources,
+                      "restated" if same_statement else "rival", found.reason)
+            # Calling sources divided is a strong claim: it takes a confident verdict.
+            if found.entailed and (found.confidence or 1.0) >= self.rival_threshold:
+                sides.append(Claim(by_n[sources[0]], value))
+                restated = restated or same_statement
         conflicts: list[Conflict] = []
         if len(sides) > 1:
             conflict = of_claims(sides)
@@ -438,40 +464,6 @@ class AnswerChain:
                 covered.add(pair)
         return replace(step, draft=draft, verdict=verdict, conflicts=tuple(conflicts),
                        weigh_ms=(time.perf_counter() - started) * 1000)
-
-    def _confirm(self, candidates: list[tuple[str, tuple[int, ...]]], sides: list[Claim],
-                 draft: Draft, step: Step) -> bool:
-        """Adds to `sides` each candidate value its passages state confidently, unless a
-        side already gives it; true when one of them makes the answer's own statement
-        with another value in its place."""
-        by_n = step.by_number
-        q = step.question.text
-        stating = [by_n[n].text for n in draft.sources
-                   if draft.answer in by_n[n].text] if draft.form == "short" else []
-        restated = False
-        for value, sources in candidates:
-            if any(same_value(value, side.value or "") for side in sides):
-                continue
-            evidence = [evidence_of(by_n[n]) for n in sources]
-            same_statement = any(restates(text, draft.answer, by_n[sources[0]].text, value)
-                                 for text in stating)
-            # A small model seldom reads a denial as "no"; the clause covering the question
-            # with the other polarity states it on its surface. Nor does it call a passage
-            # that reads like the answer's, another value in its place, a statement of that
-            # value; the words around the two values show it.
-            if value == "no" and draft.form == "yes_no" and denies(q, evidence):
-                found = Verdict(True, DENIED, 1.0)
-            elif same_statement:
-                found = Verdict(True, "the answer's statement with another value", 1.0)
-            else:
-                found = self.verifier.check(value, evidence, q)
-            log.debug("other value %r [%s] (%s): %s", value, sources,
-                      "restated" if same_statement else "rival", found.reason)
-            # Calling sources divided is a strong claim: it takes a confident verdict.
-            if found.entailed and (found.confidence or 1.0) >= self.rival_threshold:
-                sides.append(Claim(by_n[sources[0]], value))
-                restated = restated or same_statement
-        return restated
 
     def _denied_in_same_article(self, draft: Draft, step: Step) -> Draft:
         """A hesitant "yes" gives way to a denial on the surface of the article it cites:

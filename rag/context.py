@@ -76,6 +76,13 @@ def term_overlap(question_terms: set[str], text: str) -> float:
     return len(question_terms & set(terms(text))) / len(question_terms)
 
 
+def _relevance(question_vector: list[float], question_terms: set[str], vector: list[float],
+               text: str) -> float:
+    """How well a sentence matches the question: embedding similarity blended with the
+    share of the question's terms it holds."""
+    return 0.65 * cosine(question_vector, vector) + 0.35 * term_overlap(question_terms, text)
+
+
 def select_passages(question: str, hits: list[Hit], embedder: Embedder, limit: int,
                     min_per_source: int = 1, relative_cutoff: float = 0.75,
                     min_relevance: float = 0.35) -> list[Passage]:
@@ -106,7 +113,7 @@ def select_passages(question: str, hits: list[Hit], embedder: Embedder, limit: i
     question_vector, sentence_vectors = vectors[0], vectors[1:]
     question_terms = set(terms(question))
     ranked = sorted((
-        (0.65 * cosine(question_vector, vector) + 0.35 * term_overlap(question_terms, text),
+        (_relevance(question_vector, question_terms, vector, text),
          chunk, start, end, text, tuple(vector))
         for (chunk, start, end, text), vector in zip(candidates, sentence_vectors, strict=True)
     ), key=lambda row: -row[0])
@@ -174,8 +181,7 @@ def naming_sentence(words: set[str], chunks: list[StoredChunk], question: str,
         for start, end, text in sentences_of(chunk):
             if words <= set(terms(text)) and not addresses_the_model(text):
                 question_vector, vector = embedder.embed_documents([question, text])
-                score = 0.65 * cosine(question_vector, vector) + 0.35 * term_overlap(
-                    set(terms(question)), text)
+                score = _relevance(question_vector, set(terms(question)), vector, text)
                 return Passage(n, chunk, start, end, text, round(score, 4), tuple(vector))
     return None
 
