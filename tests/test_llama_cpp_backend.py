@@ -46,3 +46,22 @@ def test_a_library_built_without_the_cpus_simd_is_named() -> None:
     assert missing_cpu_features({"sse3", "avx2"}, portable) == []
     assert missing_cpu_features(cpu, portable.replace("AVX2 = 1", "AVX2 = 0")) == [
         "AVX2", "AVX512", "AVX512_VNNI"]
+
+
+def test_json_grammar_strings_hold_no_line_breaks_or_braces() -> None:
+    """A model that ends a string with a curly quote must not be able to write the closing
+    brackets and line breaks inside it: the reply would never be JSON."""
+    import re
+
+    from llama_cpp import LlamaGrammar
+
+    from rag.drafting import draft_schema
+    from rag.llm.llama_cpp_llm import json_grammar
+
+    grammar = json_grammar(draft_schema([1, 2], yes_no=False))
+    char = next(line for line in grammar.splitlines() if line.startswith("char ::="))
+    allowed = re.match(r'char ::= \[\^(.*?)\] \|', char)
+    assert allowed, char
+    excluded = allowed.group(1)
+    assert "\\x00-\\x1F" in excluded and "{}" in excluded and '"' in excluded
+    LlamaGrammar.from_string(grammar, verbose=False)  # llama.cpp parses it

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
+import re
 import threading
 from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
@@ -110,20 +112,45 @@ class LlamaCppLLM(LLM):
 
     def _stream(self, messages: list[Message], max_tokens: int, schema: Schema | None = None
                 ) -> Generator[str, None, Usage]:
-        # A schema becomes a GBNF grammar: the model cannot write anything else.
-        response_format = {"type": "json_object", "schema": schema} if schema else None
         with self._lock:
             llama = self._load()
+            # A schema becomes a GBNF grammar: the model cannot write anything else.
+            grammar = _grammar(schema) if schema else None
             completion_tokens = 0
             for chunk in llama.create_chat_completion(
                     messages=messages, max_tokens=max_tokens, temperature=0.0, top_k=1,
-                    repeat_penalty=1.0, stream=True, seed=0, response_format=response_format):
+                    repeat_penalty=1.0, stream=True, seed=0, grammar=grammar):
                 delta = chunk["choices"][0]["delta"].get("content")
                 if delta:
                     completion_tokens += 1
                     yield delta
             # n_tokens counts what the context holds now: the prompt plus the reply.
             return Usage(max(llama.n_tokens - completion_tokens, 0), completion_tokens)
+
+
+# llama-cpp-python's JSON-schema converter lets a string hold any character but a quote or
+# a backslash, raw line breaks included, which JSON does not allow. A model that closes a
+# string with a curly quote (”) then writes the closing brackets and line breaks inside it
+# until its token budget runs out, and the reply is not JSON. llama.cpp's own converter
+# (the one its server uses) excludes control characters, as here.
+LENIENT_CHAR = r'[^"\\]'
+JSON_CHAR = r'[^"\\\x7F\x00-\x1F{}]'
+
+
+def json_grammar(schema: Schema) -> str:
+    """The GBNF grammar of the JSON values `schema` allows, strings free of control
+    characters."""
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+    text = json_schema_to_gbnf(json.dumps(schema))
+    return re.sub(rf"^char ::= {re.escape(LENIENT_CHAR)}", lambda _: f"char ::= {JSON_CHAR}",
+                  text, flags=re.M)
+
+
+def _grammar(schema: Schema) -> Any:
+    from llama_cpp import LlamaGrammar
+
+    return LlamaGrammar.from_string(json_grammar(schema), verbose=False)
 
 
 def _BoundedStateCache(states: int) -> Any:  # noqa: N802 - a class made on first use
