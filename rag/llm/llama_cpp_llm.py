@@ -132,14 +132,15 @@ class LlamaCppLLM(LLM):
 # a backslash, raw line breaks included, which JSON does not allow. A model that closes a
 # string with a curly quote (”) then writes the closing brackets and line breaks inside it
 # until its token budget runs out, and the reply is not JSON. llama.cpp's own converter
-# (the one its server uses) excludes control characters, as here.
+# (the one its server uses) excludes control characters, as here; braces are excluded too,
+# so a model that meant to close the string writes the quote that does (seen on ELOQ).
 LENIENT_CHAR = r'[^"\\]'
 JSON_CHAR = r'[^"\\\x7F\x00-\x1F{}]'
 
 
 def json_grammar(schema: Schema) -> str:
     """The GBNF grammar of the JSON values `schema` allows, strings free of control
-    characters."""
+    characters and braces."""
     from llama_cpp.llama_grammar import json_schema_to_gbnf
 
     text = json_schema_to_gbnf(json.dumps(schema))
