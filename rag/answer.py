@@ -35,6 +35,7 @@ from rag.names import full_name
 from rag.prompting import render
 from rag.records import StoredChunk
 from rag.retrieval import HybridRetriever, asks_about_sources
+from rag.scope import is_open, missing_terms, speaks_of
 from rag.settings import Settings
 from rag.terms import has_negation, terms
 from rag.timewords import asks_latest_report
@@ -165,9 +166,23 @@ class AnswerChain:
                 found.extend([part] if part else [])
             if len(found) == len(compared):
                 passages, parts = merged, found
+        # Last, over every article shown (a question spanning articles is spoken of by all).
+        answerable = answerable and self._spoken_of(q.text, passages)
         return replace(step, passages=passages, answerable=answerable, parts=tuple(parts),
                        compared=len(asked) == 1 and bool(parts),
                        retrieve_ms=(time.perf_counter() - started) * 1000)
+
+    def _spoken_of(self, question: str, passages: list[Passage]) -> bool:
+        """Whether the articles of `passages` hold what an open question asks about (see
+        `rag.scope`); a question asking for a value is left to the verifier."""
+        if not is_open(question):
+            return True
+        held = self.retriever.lexical.terms_of({p.source for p in passages})
+        if speaks_of(question, held):
+            return True
+        log.debug("the articles shown lack most of the question's terms: %s",
+                  " ".join(sorted(missing_terms(question, held)[0])))
+        return False
 
     def _passages(self, text: str, q: Question) -> list[Passage]:
         """The numbered sentences a model reads for `text`, within `q`'s date and sources."""

@@ -190,6 +190,13 @@ class LexicalIndex:
             found.update((row[0], StoredChunk(*row[1:])) for row in rows)
         return found
 
+    def terms_of(self, sources: Iterable[str]) -> set[str]:
+        """Every indexed term of the chunks of `sources`: what their text, titles and
+        outlets hold (`body`)."""
+        rows = rows_in(self._connection(), "SELECT body FROM chunks WHERE source IN ({})",
+                       sources)
+        return {term for (indexed,) in rows for term in indexed.split()}
+
     def admitted(self, limit: int, as_of: date | None = None,
                  sources: Sequence[str] | None = None, outlets: Sequence[str] | None = None
                  ) -> tuple[int, list[str]]:

@@ -74,7 +74,7 @@ def test_free_text_instead_of_the_structure_is_a_refusal(extractive: KnowledgeBa
 
 def test_yes_no_answer_with_a_disagreement_states_both_sides(extractive: KnowledgeBase,
                                                             seeds: Path) -> None:
-    llm = ScriptedLLM(draft=lambda p: {"sources": [passage_saying(p, "have resumed")],
+    llm = ScriptedLLM(draft=lambda p: {"sources": [passage_saying(p, "resumed")],
                                        "answer": "yes"})
     answer = chain(extractive, llm).ask(CONFLICT_Q).as_dict()
     assert answer["answer"].startswith("Yes [")
@@ -122,7 +122,7 @@ def test_a_hesitant_yes_gives_way_to_a_denial_in_the_article_it_cites(
 
 def test_a_yes_beside_a_denial_that_states_no_is_an_update(extractive: KnowledgeBase) -> None:
     # The newer article confirms; the older one's denial states "no": both sides, newest first.
-    llm = ScriptedLLM(draft=lambda p: {"sources": [passage_saying(p, "have resumed")],
+    llm = ScriptedLLM(draft=lambda p: {"sources": [passage_saying(p, "resumed")],
                                        "answer": "yes"})
     answer = chain(extractive, llm).ask(CONFLICT_Q).as_dict()
     assert answer["answer"].startswith("Yes [")
@@ -246,3 +246,20 @@ def test_what_the_latest_report_says_is_the_newest_articles_own_words(
     assert answer.citations[0].passage.source == NEWER_SEED
     assert [c.kind for c in answer.conflicts] == ["update"]  # the earlier denial, in words
     assert_quotes_are_exact(answer.as_dict(), seeds)
+
+
+OFF_SCOPE_Q = ("In what ways did the resumed joint operations between Iraq and the coalition "
+               "reshape regional diplomatic partnerships, trade corridors and tourism "
+               "throughout the Gulf?")
+
+
+def test_a_question_the_articles_shown_barely_speak_of_is_refused_before_a_draft(
+        extractive: KnowledgeBase, monkeypatch: Any) -> None:
+    llm = ScriptedLLM(draft=lambda p: {"sources": [passage_saying(p, "resumed")],
+                                       "answer": "Joint military operations have resumed"},
+                      verdict="yes")
+    # No relevance gate: the hash embedder's scores are not what is tested here.
+    answer = chain(extractive, llm, min_relevance=0.0).ask(OFF_SCOPE_Q)
+    assert answer.refused and llm.drafts == []
+    monkeypatch.setattr("rag.answer.speaks_of", lambda question, held: True)
+    assert not chain(extractive, llm, min_relevance=0.0).ask(OFF_SCOPE_Q).refused

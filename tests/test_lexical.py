@@ -103,6 +103,15 @@ def test_changes_touch_only_their_source(tmp_path: Path) -> None:
     assert index.count() == 1
 
 
+def test_terms_of_sources_hold_their_text_title_and_outlet(tmp_path: Path) -> None:
+    index = LexicalIndex(tmp_path / "lexical.sqlite3")
+    index.add([chunk("a", "Ferries resumed.", outlet="Harbour News"),
+               chunk("a", "Islands cheered.", n=1), chunk("b", "Trains stopped.")])
+    assert index.terms_of(["a"]) == set(terms("About a Harbour News ferries resumed islands "
+                                              "cheered About a"))
+    assert index.terms_of([]) == set()
+
+
 def test_another_process_sees_each_write_at_once(tmp_path: Path) -> None:
     path = tmp_path / "lexical.sqlite3"
     index = LexicalIndex(path)
