@@ -182,17 +182,18 @@ def test_shortlisted_grammar_picks_what_the_full_chain_picks(
 def test_verifier_on_the_labelled_pairs(default_kb: tuple[KnowledgeBase, Path]) -> None:
     """The bundled 1.5B as claim verifier, on all 158 hand-labelled pairs (about 100 s).
 
-    Measured 0.886 accuracy, 0.850 on near misses (eval/benchmarks/verifier_accuracy.py,
-    statements at p(yes) 0.7, answers at 0.5); the floors sit just under, so a
-    regression in the prompt, the thresholds or the logit reading fails here.
+    Measured 0.911 accuracy, 0.900 on near misses (eval/benchmarks/verifier_accuracy.py,
+    statements at p(yes) 0.7 and beating their names swapped, answers at 0.5); the
+    floors sit just under, so a regression in the prompt, the thresholds, the swaps or
+    the logit reading fails here.
     """
     from eval.verifier_pairs import load_pairs, score_verifier
 
     kb, _ = default_kb
     report = score_verifier(kb.answers.verifier, load_pairs())
     assert report.verifier == "model"
-    assert report.accuracy >= 0.87, report.wrong
-    assert report.near_miss_accuracy >= 0.83, report.wrong
+    assert report.accuracy >= 0.9, report.wrong
+    assert report.near_miss_accuracy >= 0.88, report.wrong
 
 
 @pytest.mark.skipif(not (BENCH.parent / "rgb_fact").is_dir(), reason="needs ../shared/benchdata")

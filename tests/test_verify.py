@@ -16,6 +16,7 @@ from rag.verify import (
     numbers,
     precheck,
     quoting,
+    swapped_names,
 )
 from tests.fakes import ScriptedLLM
 
@@ -106,6 +107,38 @@ def test_model_verdict_is_one_constrained_yes_or_no() -> None:
     assert ESPER.text in call.prompt and "Proposed answer: Mark Esper" in call.prompt
     assert ModelVerifier(ScriptedLLM(verdict="yes")).check(
         "Fifty troops were wounded.", [WOUNDED]).entailed
+
+
+INJURY = Evidence("Kenneth Walker III will miss Sunday's game with an oblique injury, giving "
+                  "rookie Zach Charbonnet his first start at running back.")
+
+
+def test_names_are_swapped_for_the_passages_other_names() -> None:
+    assert swapped_names("Zach Charbonnet will miss Sunday's game.", [INJURY.text]) == [
+        "Kenneth Walker III will miss Sunday's game."]  # no weekday taken for a name
+    assert swapped_names("A Google lawyer told the court.", [
+        "Google paid Apple for the iPhone, a Justice Department lawyer told the court."]) == [
+        "A Apple lawyer told the court.", "A Justice Department lawyer told the court."]
+    assert swapped_names("Fifty troops were wounded.", [WOUNDED.text]) == []  # no name in both
+
+
+def test_a_statement_must_read_better_than_with_its_names_swapped() -> None:
+    # The small model reads the passage's words back into a role-swapped claim.
+    def verdict(prompt: str) -> float:
+        return 0.99 if "Claim: Kenneth Walker III will miss" in prompt else 0.87
+
+    llm = ScriptedLLM(verdict=verdict)
+    claim = "Zach Charbonnet will miss Sunday's game with an oblique injury."
+    found = ModelVerifier(llm).check(claim, [INJURY])
+    assert not found.entailed and "Kenneth Walker III" in found.reason
+    assert len(llm.verdicts) == 2
+    llm = ScriptedLLM(verdict=lambda prompt: 0.2 if "Charbonnet will miss" in prompt else 0.9)
+    assert ModelVerifier(llm).check(
+        "Kenneth Walker III will miss Sunday's game with an oblique injury.", [INJURY]).entailed
+    # An answer to a question is not swapped: one verdict.
+    llm = ScriptedLLM(verdict=0.9)
+    assert ModelVerifier(llm).check("Kenneth Walker III", [INJURY], "Who will miss the game?"
+                                    ).entailed and len(llm.verdicts) == 1
 
 
 def test_model_is_not_asked_what_the_precheck_rejects() -> None:
