@@ -12,8 +12,10 @@ Cheap checks run first and can only reject: a number the claim states that no
 passage states (a swapped count), a statement whose polarity the passage
 reverses ("resumed" against "denied ... had resumed"), an answer none of whose
 words occur in the passages. What they pass goes to the verdict: the model
-answering a constrained yes/no (`ModelVerifier`), or, with no model, the share
-of the claim's terms the passages hold (`LexicalVerifier`).
+answering a constrained yes/no (`ModelVerifier`; a statement it accepts must
+also read better than with its names swapped for the passages' other names),
+or, with no model, the share of the claim's terms the passages hold
+(`LexicalVerifier`).
 """
 
 from __future__ import annotations
@@ -356,8 +358,9 @@ class ModelVerifier(ClaimVerifier):
 
     A small model leans to "yes" (it accepted most unrelated claims when asked for
     its single most likely word), so a statement counts as stated only when the
-    model's probability of "yes", against "no", reaches `threshold`; an answer to
-    a question, `answer_threshold`.
+    model's probability of "yes", against "no", reaches `threshold`, and no
+    `swapped_names` version of it scores higher; an answer to a question, when it
+    reaches `answer_threshold`.
     """
 
     name = "model"
