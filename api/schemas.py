@@ -69,6 +69,7 @@ class CitationOut(BaseModel):
     n: int
     source: str
     title: str
+    outlet: str | None
     published: str | None
     quote: str
     start: int

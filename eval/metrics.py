@@ -159,14 +159,16 @@ def mean(values: list[float]) -> float | None:
 def answer_claims(text: str, citations: list[dict[str, Any]]
                   ) -> list[tuple[str, list[dict[str, Any]]]]:
     """The claims an answer ships, each with the citations it rests on: its sentences,
-    markers removed. Conflict notes ("Sources disagree: ...", appended last) quote their
-    sides and make no claim of their own, so they are left out."""
+    markers removed. The notes appended after it (the sides of a conflict or a comparison
+    in their own words, a denial quoted, the part of a question no article bears out)
+    quote passages or tell what the articles hold and make no claim of their own, so they
+    are left out."""
+    from rag.answer import NOTES_START
     from rag.citations import split_answer
-    from rag.conflicts import NOTE_START
 
     quotes = {c["n"]: c for c in citations}
     claims = []
-    for sentence in split_answer(NOTE_START.split(text)[0]):
+    for sentence in split_answer(NOTES_START.split(text, maxsplit=1)[0]):
         cited = [quotes[int(n)] for n in re.findall(r"\[(\d+)\]", sentence)
                  if int(n) in quotes]
         claim = re.sub(r"\s*\[\d+\]", "", sentence).strip().rstrip(".")

@@ -189,9 +189,16 @@ def claims_entailed(verifier: ClaimVerifier, case: Case, outcome: Outcome) -> fl
         return None
     question = case.question if case.type != "summary" else None
     entailed = [bool(cited) and verifier.check(
-        claim, [Evidence(c["quote"], c.get("published") or "") for c in cited], question).entailed
-        for claim, cited in claims]
+        claim, [cited_evidence(c) for c in cited], question).entailed for claim, cited in claims]
     return round(sum(entailed) / len(entailed), 3)
+
+
+def cited_evidence(citation: dict[str, Any]) -> Evidence:
+    """A citation as the answer's own verifier read its passage: labelled with its outlet
+    and date (`rag.citations.evidence_of`). "Does the Guardian report X, while ...?" asks
+    which outlet said what; without the labels no passage can state it."""
+    label = ", ".join(x for x in (citation.get("outlet"), citation.get("published")) if x)
+    return Evidence(citation["quote"], label)
 
 
 def _ask(kb: KnowledgeBase, case: Case, dated: bool = True) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag import compound
 from rag.citations import Carrier, Citation, evidence_of, with_markers
-from rag.conflicts import Claim, Conflict, find_conflicts, of_claims, share_a_name
+from rag.conflicts import NOTE_START, Claim, Conflict, find_conflicts, of_claims, share_a_name
 from rag.context import Passage, group_by_source, naming_sentence, select_passages
 from rag.drafting import MAX_SOURCES, Draft, offered_choices, with_first_choice, write_draft
 from rag.embeddings import Embedder
@@ -55,6 +55,15 @@ NOT_IN_SOURCES = re.compile(r"not\s+in\s+(the\s+)?(sources|passages)|do(es)?\s+n
 
 
 DENIED = "the passage denies it"
+
+# Where the notes `_compose` appends after the answer begin, in the words their templates
+# open with (prompts/denial_quote.j2, clause_unstated.j2, compared_sides.j2,
+# conflict_note.j2, carried_by.j2). Each quotes passages word for word or tells what the
+# articles shown hold; none makes a claim of its own.
+NOTES_START = re.compile(
+    r"(?<=[.!?] )(?:(?:On \d{4}-\d{2}-\d{2}, )?[^.\"\[\]]{1,200}? reported \"|Compared: |"
+    r"The articles shown do not bear out |The same report also ran in |"
+    rf"{NOTE_START.pattern})")
 
 
 @dataclass

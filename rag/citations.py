@@ -48,9 +48,9 @@ class Citation:
 
     def as_dict(self) -> dict[str, Any]:
         p = self.passage
-        return {"n": self.n, "source": p.source, "title": p.title, "published": p.published,
-                "quote": p.text, "start": p.start, "end": p.end, "supported": self.supported,
-                "copies": [c.as_dict() for c in self.copies]}
+        return {"n": self.n, "source": p.source, "title": p.title, "outlet": p.outlet,
+                "published": p.published, "quote": p.text, "start": p.start, "end": p.end,
+                "supported": self.supported, "copies": [c.as_dict() for c in self.copies]}
 
 
 def evidence_of(passage: Passage) -> Evidence:

@@ -31,8 +31,8 @@ def assert_quotes_are_exact(answer: dict, folder: Path) -> None:
 def test_json_shape(extractive: KnowledgeBase) -> None:
     answer = extractive.ask(WOUNDED_Q).as_dict()
     assert set(answer) == {"answer", "refused", "citations", "conflicts", "backend", "timings"}
-    assert set(answer["citations"][0]) == {"n", "source", "title", "published", "quote",
-                                           "start", "end", "supported", "copies"}
+    assert set(answer["citations"][0]) == {"n", "source", "title", "outlet", "published",
+                                           "quote", "start", "end", "supported", "copies"}
     assert answer["backend"] == {"llm": "extractive", "embeddings": "hash-256"}
     assert set(answer["timings"]) == {"retrieve_ms", "generate_ms", "weigh_ms", "prompt_tokens",
                                       "completion_tokens"}

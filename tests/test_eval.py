@@ -334,3 +334,53 @@ def test_answer_claims_leave_out_conflict_notes() -> None:
     q1, q2 = citations
     assert answer_claims(text, citations) == [("Yes", [q2])]
     assert answer_claims("A [1]. B [1][2].", citations) == [("A", [q1]), ("B", [q1, q2])]
+
+
+@pytest.mark.parametrize("template, values", [
+    ("compared_sides", {"passages": "both"}),
+    ("denial_quote", {"p": "first"}),
+    ("clause_unstated", {"question": "Did the Verge report the recall?"}),
+    ("carried_by", {"outlets": ["Reuters", "AP"]}),
+])
+def test_answer_claims_leave_out_the_notes_after_the_answer(template: str,
+                                                           values: dict[str, Any]) -> None:
+    """A note the chain appends (as its template renders it) quotes passages or tells what
+    the articles hold; the answer's claims are the sentences before it."""
+    from types import SimpleNamespace
+
+    from eval.metrics import answer_claims
+    from rag.prompting import render
+
+    first = SimpleNamespace(n=1, outlet="Reuters", title="Strike", published="2020-01-16",
+                            text="Iraq denied that operations had resumed.")
+    second = SimpleNamespace(n=2, outlet=None, title="Resumed", published=None,
+                             text="Joint operations resumed.")
+    shown = {"both": [first, second], "first": first}
+    note = render(template, **{k: shown.get(v, v) if isinstance(v, str) else v
+                               for k, v in values.items()}).strip()
+    citations = [{"n": 1, "quote": first.text}, {"n": 2, "quote": second.text}]
+    assert answer_claims(f"No [1]. {note}", citations) == [("No", [citations[0]])]
+
+
+
+def test_claims_are_checked_on_passages_labelled_as_the_answer_read_them() -> None:
+    """The metric's verifier reads each cited passage with its outlet and date, as the
+    answer's own verifier did: a claim about what one outlet reported needs the label."""
+    from eval.runner import Outcome, cited_evidence, claims_entailed
+    from rag.verify import ClaimVerifier, Evidence, Verdict
+
+    class ByOutlet(ClaimVerifier):
+        """States a claim only when a passage from Reuters is among those cited."""
+
+        def _decide(self, claim: str, evidence: Any, question: str | None) -> Verdict:
+            return Verdict(any("Reuters" in e.label for e in evidence), "by label")
+
+    case = Case(id="c", type="factual", question="What did Reuters report?", answer="x")
+    citation = {"n": 1, "quote": "The vote passed.", "outlet": "Reuters",
+                "published": "2020-01-30"}
+    outcome = Outcome(case.id, case.type, case.question, {}, got="The vote passed [1].",
+                      citations=[citation])
+    assert claims_entailed(ByOutlet(), case, outcome) == 1.0
+    assert cited_evidence(citation) == Evidence("The vote passed.", "Reuters, 2020-01-30")
+    outcome.citations = [{**citation, "outlet": None}]
+    assert claims_entailed(ByOutlet(), case, outcome) == 0.0
