@@ -162,13 +162,14 @@ def answer_claims(text: str, citations: list[dict[str, Any]]
     markers removed. The notes appended after it (the sides of a conflict or a comparison
     in their own words, a denial quoted, the part of a question no article bears out)
     quote passages or tell what the articles hold and make no claim of their own, so they
-    are left out."""
-    from rag.answer import NOTES_START
+    are left out, as is a lead-in ("As of 2020-01-20: ")."""
+    from rag.answer import LEAD_IN, NOTES_START
     from rag.citations import split_answer
 
     quotes = {c["n"]: c for c in citations}
     claims = []
-    for sentence in split_answer(NOTES_START.split(text, maxsplit=1)[0]):
+    answer = LEAD_IN.sub("", NOTES_START.split(text, maxsplit=1)[0])
+    for sentence in split_answer(answer):
         cited = [quotes[int(n)] for n in re.findall(r"\[(\d+)\]", sentence)
                  if int(n) in quotes]
         claim = re.sub(r"\s*\[\d+\]", "", sentence).strip().rstrip(".")

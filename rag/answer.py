@@ -40,7 +40,7 @@ from rag.settings import Settings
 from rag.terms import has_negation, terms
 from rag.timewords import asks_latest_report
 from rag.values import comparable, counterparts, is_about, restates, rivals, same_value
-from rag.verify import ClaimVerifier, Evidence, Verdict, denies, make_verifier
+from rag.verify import DENIED, ClaimVerifier, Evidence, Verdict, denies, make_verifier
 
 log = logging.getLogger(__name__)
 
@@ -54,16 +54,17 @@ NOT_IN_SOURCES = re.compile(r"not\s+in\s+(the\s+)?(sources|passages)|do(es)?\s+n
                             re.I)
 
 
-DENIED = "the passage denies it"
-
 # Where the notes `_compose` appends after the answer begin, in the words their templates
 # open with (prompts/denial_quote.j2, clause_unstated.j2, compared_sides.j2,
 # conflict_note.j2, carried_by.j2). Each quotes passages word for word or tells what the
 # articles shown hold; none makes a claim of its own.
 NOTES_START = re.compile(
-    r"(?<=[.!?] )(?:(?:On \d{4}-\d{2}-\d{2}, )?[^.\"\[\]]{1,200}? reported \"|Compared: |"
+    r"(?<=[.!?] )(?:(?:On \d{4}-\d{2}-\d{2}, )?[^\"\[\]]{1,200}? reported \"|Compared: |"
     r"The articles shown do not bear out |The same report also ran in |"
     rf"{NOTE_START.pattern})")
+# The lead-ins `_compose` puts before an answer: what was published by a date, the newest
+# report (prompts/latest_report.j2). They frame the answer and claim nothing.
+LEAD_IN = re.compile(r"^(?:As of \d{4}-\d{2}-\d{2}: )?(?:The latest report[^:\[\]]*: )?")
 
 
 @dataclass

@@ -54,6 +54,10 @@ class Evidence:
     label: str = ""
 
 
+# The reason of a "no" that the passages' own denial states.
+DENIED = "the passage denies it"
+
+
 @dataclass(frozen=True)
 class Verdict:
     """Whether the passages state the claim, why, and (from a model) its p(yes)."""
@@ -323,7 +327,13 @@ class ClaimVerifier(ABC):
 
     def check(self, claim: str, evidence: Sequence[Evidence], question: str | None = None
               ) -> Verdict:
-        """Whether `evidence` states `claim` (with `question`: states it as the answer)."""
+        """Whether `evidence` states `claim` (with `question`: states it as the answer).
+
+        "No" to a yes/no question the passages deny on their surface is stated without
+        asking a model (`denies`): a small model seldom reads "denied reports that ..."
+        as the answer "no", and the answer step decides such a "no" the same way."""
+        if question is not None and claim.strip().lower() == "no" and denies(question, evidence):
+            return Verdict(True, DENIED, 1.0)
         return precheck(claim, evidence, question) or self._decide(claim, evidence, question)
 
     @abstractmethod

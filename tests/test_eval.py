@@ -351,8 +351,8 @@ def test_answer_claims_leave_out_the_notes_after_the_answer(template: str,
     from eval.metrics import answer_claims
     from rag.prompting import render
 
-    first = SimpleNamespace(n=1, outlet="Reuters", title="Strike", published="2020-01-16",
-                            text="Iraq denied that operations had resumed.")
+    first = SimpleNamespace(n=1, outlet="SpaceWar.com (AFP)", title="Strike",
+                            published="2020-01-16", text="Iraq denied that operations had resumed.")
     second = SimpleNamespace(n=2, outlet=None, title="Resumed", published=None,
                              text="Joint operations resumed.")
     shown = {"both": [first, second], "first": first}
@@ -360,6 +360,8 @@ def test_answer_claims_leave_out_the_notes_after_the_answer(template: str,
                                for k, v in values.items()}).strip()
     citations = [{"n": 1, "quote": first.text}, {"n": 2, "quote": second.text}]
     assert answer_claims(f"No [1]. {note}", citations) == [("No", [citations[0]])]
+    assert answer_claims(f"As of 2020-01-20: No [1]. {note}", citations) \
+        == [("No", [citations[0]])]
 
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from eval.verifier_pairs import load_pairs, score_verifier
 from rag.verify import (
+    DENIED,
     Evidence,
     LexicalVerifier,
     ModelVerifier,
@@ -265,6 +266,11 @@ def test_a_denial_answers_a_yes_no_question_no() -> None:
                             "said.")
     assert denies(question, [denial]) and not denies(question, [confirmation])
     assert not denies(question, [Evidence("The weather office did not expect rain.")])
+    # The verifier states that "no" the same way, without asking the model (which says no).
+    llm = ScriptedLLM(verdict="no")
+    verdict = ModelVerifier(llm).check("No", [denial], question)
+    assert verdict.entailed and verdict.reason == DENIED and llm.calls == []
+    assert not ModelVerifier(llm).check("no", [confirmation], question).entailed
 
 
 TRIAL = Evidence("The former mayor is on trial for bribery and conspiracy.",
