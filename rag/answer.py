@@ -59,7 +59,8 @@ NOT_IN_SOURCES = re.compile(r"not\s+in\s+(the\s+)?(sources|passages)|do(es)?\s+n
 # conflict_note.j2, carried_by.j2). Each quotes passages word for word or tells what the
 # articles shown hold; none makes a claim of its own.
 NOTES_START = re.compile(
-    r"(?<=[.!?] )(?:(?:On \d{4}-\d{2}-\d{2}, )?[^\"\[\]]{1,200}? reported \"|Compared: |"
+    r"(?<=[.!?] )(?:(?:On \d{4}-\d{2}-\d{2}, )?(?:an article titled \"[^\"]*\"|[^\"\[\]]{1,200}?) "
+    r"reported \"|Compared: |"
     r"The articles shown do not bear out |The same report also ran in |"
     rf"{NOTE_START.pattern})")
 # The lead-ins `_compose` puts before an answer: what was published by a date, the newest

@@ -104,3 +104,14 @@ def test_a_conflict_concerns_its_sides_and_what_their_articles_say_alike() -> No
     unrelated = passage(5, "Iran's missile attack wounded 50 American troops.", "new.txt",
                         "2020-01-30")
     assert not conflict.concerns(elsewhere) and not conflict.concerns(unrelated)
+
+
+def test_a_quoted_denial_names_its_report_as_a_side_of_a_conflict_does() -> None:
+    from rag.prompting import render
+
+    denial = passage(1, DENIAL, "old.txt", "2020-01-16")
+    assert render("denial_quote", p=denial).strip() \
+        == f'On 2020-01-16, an article titled "T" reported "{DENIAL}" [1].'
+    denial = replace(denial, chunk=replace(denial.chunk, outlet="SpaceWar.com (AFP)"))
+    assert render("denial_quote", p=denial).strip() \
+        == f'On 2020-01-16, SpaceWar.com (AFP) reported "{DENIAL}" [1].'

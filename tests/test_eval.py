@@ -339,6 +339,7 @@ def test_answer_claims_leave_out_conflict_notes() -> None:
 @pytest.mark.parametrize("template, values", [
     ("compared_sides", {"passages": "both"}),
     ("denial_quote", {"p": "first"}),
+    ("denial_quote", {"p": "titled"}),  # no outlet: named by its title
     ("clause_unstated", {"question": "Did the Verge report the recall?"}),
     ("carried_by", {"outlets": ["Reuters", "AP"]}),
 ])
@@ -355,7 +356,8 @@ def test_answer_claims_leave_out_the_notes_after_the_answer(template: str,
                             published="2020-01-16", text="Iraq denied that operations had resumed.")
     second = SimpleNamespace(n=2, outlet=None, title="Resumed", published=None,
                              text="Joint operations resumed.")
-    shown = {"both": [first, second], "first": first}
+    titled = SimpleNamespace(**{**vars(first), "outlet": None})
+    shown = {"both": [first, second], "first": first, "titled": titled}
     note = render(template, **{k: shown.get(v, v) if isinstance(v, str) else v
                                for k, v in values.items()}).strip()
     citations = [{"n": 1, "quote": first.text}, {"n": 2, "quote": second.text}]
