@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from eval import metrics
 from eval.cases import Case, Dataset
+from rag.citations import evidence_label
 from rag.errors import ConfigError, RagError
 from rag.knowledge_base import KnowledgeBase
 from rag.llm import LLM
@@ -197,8 +198,8 @@ def cited_evidence(citation: dict[str, Any]) -> Evidence:
     """A citation as the answer's own verifier read its passage: labelled with its outlet
     and date (`rag.citations.evidence_of`). "Does the Guardian report X, while ...?" asks
     which outlet said what; without the labels no passage can state it."""
-    label = ", ".join(x for x in (citation.get("outlet"), citation.get("published")) if x)
-    return Evidence(citation["quote"], label)
+    return Evidence(citation["quote"], evidence_label(citation.get("outlet"),
+                                                      citation.get("published")))
 
 
 def _ask(kb: KnowledgeBase, case: Case, dated: bool = True) -> dict[str, Any]:

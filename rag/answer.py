@@ -386,9 +386,9 @@ class AnswerChain:
         A denial on the passages' surface is "no" without asking the model: a small
         model leans to "yes" and seldom reads "did not have" or "denied" as an answer.
         """
-        if (either or draft.answer == "no") and denies(question, evidence):
+        if either and denies(question, evidence):
             return replace(draft, answer="no"), Verdict(True, DENIED, 1.0)
-        verdict = self.verifier.check(draft.answer, evidence, question)
+        verdict = self.verifier.check(draft.answer, evidence, question)  # a denied "no" too
         if verdict.entailed or not either:
             return draft, verdict
         other = "no" if draft.answer == "yes" else "yes"

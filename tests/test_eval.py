@@ -366,7 +366,6 @@ def test_answer_claims_leave_out_the_notes_after_the_answer(template: str,
         == [("No", [citations[0]])]
 
 
-
 def test_claims_are_checked_on_passages_labelled_as_the_answer_read_them() -> None:
     """The metric's verifier reads each cited passage with its outlet and date, as the
     answer's own verifier did: a claim about what one outlet reported needs the label."""
