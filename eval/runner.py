@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from eval import metrics
 from eval.cases import Case, Dataset
-from rag.citations import evidence_label
+from rag.context import evidence_label
 from rag.errors import ConfigError, RagError
 from rag.knowledge_base import KnowledgeBase
 from rag.llm import LLM

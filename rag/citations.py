@@ -17,7 +17,7 @@ from typing import Any
 
 from rag.articles import Span
 from rag.chunking import split_sentences
-from rag.context import Passage
+from rag.context import Passage, evidence_label
 from rag.terms import terms
 from rag.verify import ClaimVerifier, Evidence, quoting
 
@@ -61,11 +61,6 @@ def evidence_of(passage: Passage) -> Evidence:
     lower and wrong ones no lower on the seeds questions.
     """
     return Evidence(passage.text, evidence_label(passage.outlet, passage.published))
-
-
-def evidence_label(outlet: str | None, published: str | None) -> str:
-    """Where a passage is from, as the verifier reads it: "Reuters, 2020-01-30"."""
-    return ", ".join(x for x in (outlet, published) if x)
 
 
 def _numbers(group: str) -> list[int]:

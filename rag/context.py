@@ -195,5 +195,10 @@ def group_by_source(passages: list[Passage]) -> list[SourceGroup]:
 
 
 def source_label(chunk: StoredChunk) -> str:
-    about = ", ".join(x for x in (chunk.outlet, chunk.published) if x)
+    about = evidence_label(chunk.outlet, chunk.published)
     return f'"{chunk.title}"' + (f" ({about})" if about else "")
+
+
+def evidence_label(outlet: str | None, published: str | None) -> str:
+    """Where a passage is from, as prompts and the verifier read it: "Reuters, 2020-01-30"."""
+    return ", ".join(x for x in (outlet, published) if x)
